@@ -1,0 +1,294 @@
+"""The library interface. The CLI is a thin layer over these functions.
+
+Every function takes paths (or plain data), returns a result object, and raises
+:class:`~netgen.errors.UserError` with every diagnostic when the inputs are wrong. Nothing here
+prints or exits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from netgen import __version__
+from netgen.addressing import tunnel_sides
+from netgen.allocate import Allocation, allocate
+from netgen.errors import Diagnostic, Severity, UserError, sort_diagnostics
+from netgen.inventory import LoadedInventory, load_inventory_document, parse_inventory
+from netgen.lock import LockFile, dump_lock, load_lock, lock_path_for
+from netgen.output import atomic_write, diff_tree, json_bytes, manifest_file, write_tree
+from netgen.payloads import build_payloads
+from netgen.plan import DevicePlan, PlanInputs, site_remote_prefixes
+from netgen.plan_build import build_device_plan
+from netgen.render import RenderedFile, make_environment, render_device
+from netgen.sources import digest_bytes, paused_gc
+from netgen.vendors import Registry, load_registry
+
+
+@dataclass
+class Session:
+    """An inventory loaded, checked and allocated; the start of every command."""
+
+    path: Path
+    loaded: LoadedInventory
+    lock_path: Path
+    lock: LockFile
+    allocation: Allocation
+    registry: Registry
+    diagnostics: list[Diagnostic]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+
+def open_session(inventory: str | Path, *, prune: bool = False,
+                 registry: Registry | None = None) -> Session:
+    """Load, validate and allocate. Raises UserError listing every error."""
+    path = Path(inventory)
+    lock_path = lock_path_for(path)
+    doc = load_inventory_document(path)
+    lock = load_lock(lock_path)
+    reg = registry or load_registry()
+    loaded = parse_inventory(doc, lock)
+    alloc = allocate(loaded.inventory, lock, loaded.index, prune=prune)
+    diags = loaded.diagnostics + alloc.diagnostics
+    if any(d.severity is Severity.ERROR for d in alloc.diagnostics):
+        raise UserError(sort_diagnostics(diags))
+    return Session(path, loaded, lock_path, lock, alloc, reg, sort_diagnostics(diags))
+
+
+def plan_inputs(session: Session, *, psks: dict[str, str] | None = None,
+                reveal_secrets: bool = False, allow_placeholders: bool = False) -> PlanInputs:
+    inv = session.loaded.inventory
+    return PlanInputs(
+        inventory=inv, index=session.loaded.index, allocation=session.allocation,
+        registry=session.registry, input_digest="", psks=psks or {},
+        reveal_secrets=reveal_secrets, allow_placeholders=allow_placeholders,
+        remote_prefixes=site_remote_prefixes(inv))
+
+
+def device_plans(inputs: PlanInputs, keep: Callable[[str, str], bool] | None = None
+                 ) -> list[DevicePlan]:
+    """Plans of every (selected) device; every device's errors are collected before raising."""
+    plans: list[DevicePlan] = []
+    diags: list[Diagnostic] = []
+    for site in sorted(inputs.inventory.sites, key=lambda s: s.name):
+        for dev in sorted(site.devices, key=lambda d: d.name):
+            if keep is not None and not keep(site.name, dev.name):
+                continue
+            try:
+                plan = build_device_plan(inputs, dev)
+            except UserError as exc:
+                diags.extend(exc.diagnostics)
+                continue
+            plans.append(dataclasses.replace(plan, input_digest=plan_digest(plan)))
+    if diags:
+        raise UserError(sort_diagnostics(diags))
+    return plans
+
+
+def plan_digest(plan: DevicePlan) -> str:
+    """A digest of everything the device's config depends on; PSK values excluded."""
+    tunnels = tuple(
+        dataclasses.replace(t, ipsec=dataclasses.replace(t.ipsec, psk=""))
+        if t.ipsec is not None else t for t in plan.tunnels)
+    neutral = dataclasses.replace(plan, tunnels=tunnels, input_digest="")
+    return hashlib.sha256(repr(neutral).encode()).hexdigest()
+
+
+# -- validate ------------------------------------------------------------------------------
+
+@dataclass
+class ValidateResult:
+    inventory: Path
+    sites: int
+    devices: int
+    tunnels: int
+    diagnostics: list[Diagnostic]
+
+
+def validate(inventory: str | Path) -> ValidateResult:
+    """All errors and warnings: schema, Cloudflare rules, allocation and vendor capabilities."""
+    session = open_session(inventory)
+    device_plans(plan_inputs(session, allow_placeholders=True))
+    inv = session.loaded.inventory
+    return ValidateResult(session.path, len(inv.sites), len(inv.devices()), len(inv.tunnels),
+                          session.diagnostics)
+
+
+# -- plan ----------------------------------------------------------------------------------
+
+@dataclass
+class PlanResult:
+    tunnels: list[dict[str, Any]]
+    orphans: list[dict[str, Any]]
+    payloads: dict[str, list[dict[str, Any]]]
+    diagnostics: list[Diagnostic]
+    lock_path: Path
+    lock_changed: bool
+    lock_written: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tunnels": self.tunnels,
+            "orphans": self.orphans,
+            "payloads": self.payloads,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "lock": {"path": str(self.lock_path), "changed": self.lock_changed,
+                     "written": self.lock_written},
+        }
+
+
+def plan(inventory: str | Path, *, write_lock: bool = False, prune: bool = False) -> PlanResult:
+    """Allocations, names, statuses and API payloads; writes the lock only when asked."""
+    session = open_session(inventory, prune=prune)
+    inv = session.loaded.inventory
+    alloc = session.allocation
+    rows: list[dict[str, Any]] = []
+    for name in sorted(inv.tunnels, key=lambda n: (inv.tunnels[n].site, inv.tunnels[n].device,
+                                                   n)):
+        t = inv.tunnels[name]
+        a = alloc.assignments[name]
+        sides = tunnel_sides(a.interface_address)
+        endpoint = inv.endpoint(t.endpoint)
+        rows.append({
+            "name": name, "site": t.site, "device": t.device, "wan": t.wan,
+            "endpoint": t.endpoint, "endpoint_address": str(endpoint.address) if endpoint else None,
+            "type": t.settings.tunnel_type, "interface_address": str(a.interface_address),
+            "cloudflare_address": str(sides.cloudflare),
+            "customer_address": str(sides.customer), "index": a.index,
+            "priority": t.priority, "status": a.status.value,
+        })
+    orphans = [
+        {"name": n, "site": e.site, "device": e.device, "wan": e.wan, "endpoint": e.endpoint,
+         "interface_address": str(e.interface_address), "index": e.index,
+         "status": "released" if prune else "orphaned"}
+        for n, e in sorted(alloc.orphans.items())
+    ]
+    written = False
+    if write_lock and alloc.changed:
+        write_lock_file(session)
+        written = True
+    return PlanResult(rows, orphans, build_payloads(inv, alloc), session.diagnostics,
+                      session.lock_path, alloc.changed, written)
+
+
+def write_lock_file(session: Session) -> None:
+    """Write the session's new lock atomically beside the inventory."""
+    atomic_write(session.lock_path, dump_lock(session.allocation.lock).encode())
+
+
+# -- render --------------------------------------------------------------------------------
+
+@dataclass
+class RenderResult:
+    files: list[RenderedFile]
+    out_dir: Path | None
+    written: bool
+    drift: list[tuple[str, str]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    lock_written: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "out_dir": str(self.out_dir) if self.out_dir else None,
+            "written": self.written,
+            "files": [{"path": f.path, "sha256": hashlib.sha256(f.content).hexdigest(),
+                       "secret": f.secret} for f in self.files],
+            "drift": [{"path": p, "change": c} for p, c in self.drift],
+            "lock_written": self.lock_written,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+def render_files(session: Session, *, sites: Iterable[str] = (), devices: Iterable[str] = (),
+                 psks: dict[str, str] | None = None, reveal_secrets: bool = False,
+                 allow_placeholders: bool = False) -> list[RenderedFile]:
+    """Render every selected device, the API payloads and MANIFEST.json, in memory."""
+    site_set, device_set = set(sites), set(devices)
+    inv = session.loaded.inventory
+    _check_filters(session, site_set, device_set)
+    inputs = plan_inputs(session, psks=psks, reveal_secrets=reveal_secrets,
+                         allow_placeholders=allow_placeholders)
+
+    def keep(site: str, device: str) -> bool:
+        return (not site_set or site in site_set) and (not device_set or device in device_set)
+
+    with paused_gc():
+        plans = device_plans(inputs, keep)
+        env = make_environment(session.registry.templates_root)
+        files: list[RenderedFile] = []
+        for p in plans:
+            vendor = session.registry.vendors[p.vendor]
+            files.extend(render_device(env, vendor, p))
+    payloads = build_payloads(inv, session.allocation)
+    for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
+        files.append(RenderedFile(f"cloudflare/{key}.json", json_bytes(payloads[key])))
+    header = {
+        "netgen": __version__,
+        "inputs": {
+            "inventory": {"path": session.path.name, "sha256": inv.digest},
+            "lock": {"path": session.lock_path.name,
+                     "sha256": digest_bytes(dump_lock(session.allocation.lock).encode())},
+        },
+        "filters": {"sites": sorted(site_set), "devices": sorted(device_set)},
+    }
+    files.append(manifest_file(files, header))
+    files.sort(key=lambda f: f.path)
+    return files
+
+
+def _check_filters(session: Session, sites: set[str], devices: set[str]) -> None:
+    inv = session.loaded.inventory
+    known_sites = {s.name for s in inv.sites}
+    known_devices = {d.name for d in inv.devices()}
+    diags = [Diagnostic("NG508", f"--site {s!r} matches no site",
+                        hint="sites: " + ", ".join(sorted(known_sites)))
+             for s in sorted(sites - known_sites)]
+    diags += [Diagnostic("NG508", f"--device {d!r} matches no device",
+                         hint="devices: " + ", ".join(sorted(known_devices)))
+              for d in sorted(devices - known_devices)]
+    if diags:
+        raise UserError(diags)
+
+
+def render(inventory: str | Path, out_dir: str | Path | None, *, check: bool = False,
+           sites: Iterable[str] = (), devices: Iterable[str] = (),
+           reveal_secrets: bool = False, allow_placeholders: bool = False,
+           psks: dict[str, str] | None = None) -> RenderResult:
+    """Render to ``out_dir`` (atomically), or compare with it when ``check``; ``out_dir=None``
+    renders in memory only (the CLI's ``-o -``)."""
+    session = open_session(inventory)
+    files = render_files(session, sites=sites, devices=devices, psks=psks,
+                         reveal_secrets=reveal_secrets, allow_placeholders=allow_placeholders)
+    if out_dir is None:
+        return RenderResult(files, None, False, diagnostics=session.diagnostics)
+    target = Path(out_dir)
+    if check:
+        return RenderResult(files, target, False, diff_tree(target, files), session.diagnostics)
+    lock_written = False
+    if session.allocation.changed:
+        write_lock_file(session)
+        lock_written = True
+    write_tree(target, files)
+    return RenderResult(files, target, True, [], session.diagnostics, lock_written)
+
+
+# -- vendors -------------------------------------------------------------------------------
+
+def vendors() -> list[dict[str, Any]]:
+    """The registry as plain data."""
+    reg = load_registry()
+    return [
+        {"id": v.id, "name": v.display_name, "versions": v.platform_versions,
+         "default_version": v.default_version, "tested_versions": v.tested_versions,
+         "capabilities": sorted(v.capabilities),
+         "outputs": [o.filename for o in v.outputs],
+         "hier_config_platform": v.hier_config_platform}
+        for v in (reg.vendors[i] for i in reg.ids())
+    ]

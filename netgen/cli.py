@@ -1,0 +1,219 @@
+"""The `netgen` command line: parse arguments, call netgen.api, present the result.
+
+Exit codes: 0 ok, 1 user error, 2 usage error, 3 drift/changes found, 70 internal error.
+Results go to stdout; diagnostics and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from netgen import __version__, api
+from netgen.console import print_diagnostics, print_json, print_table, stderr, summary_line
+from netgen.errors import Diagnostic, NetgenError, UserError
+from netgen.starter import write_starter
+
+app = typer.Typer(
+    name="netgen",
+    help="Plan Cloudflare Magic WAN / Magic Transit tunnels and generate router configs.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+T = TypeVar("T")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+InventoryArg = Annotated[Path, typer.Argument(help="The inventory YAML file.", show_default=False)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"netgen {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """netgen: Cloudflare Magic WAN tunnels, planned and rendered."""
+
+
+def _run(fn: Callable[[], T], *, as_json: bool, debug: bool) -> T:
+    """Call the library; map errors to diagnostics and exit codes."""
+    try:
+        return fn()
+    except UserError as exc:
+        _fail(exc.diagnostics, as_json, exc.exit_code)
+    except NetgenError as exc:  # internal, on purpose
+        _internal(exc, debug)
+    except (KeyboardInterrupt, typer.Exit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug: exit 70 with a short report
+        _internal(exc, debug)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _fail(diags: list[Diagnostic], as_json: bool, code: int) -> None:
+    if as_json:
+        print_json({"ok": False, "diagnostics": [d.to_json() for d in diags]})
+    print_diagnostics(diags)
+    stderr().print(summary_line(diags), markup=False)
+    raise typer.Exit(code)
+
+
+def _internal(exc: BaseException, debug: bool) -> None:
+    err = stderr()
+    err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+    if debug:
+        err.print("".join(traceback.format_exception(exc)), markup=False)
+    else:
+        err.print("this is a bug in netgen; rerun with --debug for the traceback",
+                  markup=False)
+    raise typer.Exit(70)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to write inventory.yaml.")] = Path(),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing inventory.yaml.")] = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a commented starter inventory."""
+    path = _run(lambda: write_starter(directory, force=force), as_json=as_json, debug=debug)
+    if as_json:
+        print_json({"ok": True, "inventory": str(path)})
+    else:
+        sys.stdout.write(f"wrote {path}\nnext: netgen validate {path}\n")
+
+
+@app.command()
+def validate(inventory: InventoryArg, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Check the inventory against the schema and Cloudflare's rules; report every problem."""
+    result = _run(lambda: api.validate(inventory), as_json=as_json, debug=debug)
+    if as_json:
+        print_json({"ok": True, "inventory": str(result.inventory), "sites": result.sites,
+                    "devices": result.devices, "tunnels": result.tunnels,
+                    "diagnostics": [d.to_json() for d in result.diagnostics]})
+    else:
+        sys.stdout.write(f"{result.inventory}: ok ({result.sites} sites, {result.devices} "
+                         f"devices, {result.tunnels} tunnels)\n")
+    print_diagnostics(result.diagnostics)
+
+
+@app.command()
+def plan(
+    inventory: InventoryArg,
+    write_lock: Annotated[bool, typer.Option("--write-lock", help="Write netgen.lock.yaml.")]
+    = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Release orphaned tunnels.")] = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Show tunnel names, /31s, statuses and the Cloudflare API payloads."""
+    result = _run(lambda: api.plan(inventory, write_lock=write_lock, prune=prune),
+                  as_json=as_json, debug=debug)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        rows = [[t["site"], t["device"], t["name"], t["type"], t["endpoint"],
+                 t["cloudflare_address"], t["customer_address"], t["status"]]
+                for t in result.tunnels]
+        rows += [[o["site"], o["device"], o["name"], "-", o["endpoint"],
+                  o["interface_address"], "-", o["status"]] for o in result.orphans]
+        print_table(["site", "device", "tunnel", "type", "endpoint", "cloudflare side",
+                           "customer side", "status"], rows)
+    print_diagnostics(result.diagnostics)
+    err = stderr()
+    if result.lock_written:
+        err.print(f"lock written: {result.lock_path}", markup=False)
+    elif result.lock_changed:
+        err.print("lock not written (use --write-lock to record these allocations)",
+                  markup=False)
+
+
+@app.command()
+def render(
+    inventory: InventoryArg,
+    output: Annotated[str, typer.Option("-o", "--output",
+                                        help="Output directory, or - for stdout (one device).")],
+    check: Annotated[bool, typer.Option("--check", help="Exit 3 if DIR differs.")] = False,
+    site: Annotated[list[str] | None, typer.Option("--site", help="Only this site.")] = None,
+    device: Annotated[list[str] | None, typer.Option("--device", help="Only this device.")]
+    = None,
+    reveal_secrets: Annotated[bool, typer.Option("--reveal-secrets",
+                                                 help="Write real PSKs (files become 0600).")]
+    = False,
+    allow_placeholders: Annotated[bool, typer.Option(
+        "--allow-placeholders", help="Render even when API identities are missing.")] = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Render router configs and Cloudflare API payloads."""
+    to_stdout = output == "-"
+    if to_stdout and check:
+        raise typer.BadParameter("--check needs a directory", param_hint="-o")
+    result = _run(lambda: api.render(
+        inventory, None if to_stdout else Path(output), check=check, sites=site or (),
+        devices=device or (), reveal_secrets=reveal_secrets,
+        allow_placeholders=allow_placeholders), as_json=as_json, debug=debug)
+    print_diagnostics(result.diagnostics)
+    if to_stdout:
+        _print_device(result.files, as_json)
+        return
+    if as_json:
+        print_json(result.to_json())
+    elif check:
+        for path, change in result.drift:
+            sys.stdout.write(f"{change}: {path}\n")
+    else:
+        sys.stdout.write(f"wrote {len(result.files)} files to {result.out_dir}\n")
+    if result.lock_written:
+        stderr().print("lock updated with new allocations", markup=False)
+    if check and result.drift:
+        stderr().print(f"drift: {len(result.drift)} file(s) differ from {output}", markup=False)
+        raise typer.Exit(3)
+
+
+def _print_device(files: list[Any], as_json: bool) -> None:
+    configs = [f for f in files if f.path.startswith("sites/")]
+    devices = {f.path.rsplit("/", 1)[0] + "/" + f.path.rsplit("/", 1)[1].split(".")[0]
+               for f in configs}
+    if len(devices) != 1:
+        _fail([Diagnostic("NG508", f"-o - prints one device, but {len(devices)} are selected",
+                          hint="add --device NAME")], as_json, 1)
+    if as_json:
+        print_json({"files": [{"path": f.path, "content": f.content.decode()} for f in configs]})
+        return
+    for f in configs:
+        if len(configs) > 1:
+            sys.stdout.write(f"# ==> {f.path} <==\n")
+        sys.stdout.write(f.content.decode())
+
+
+@app.command()
+def vendors(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """List vendors, platform versions and capabilities."""
+    data = _run(api.vendors, as_json=as_json, debug=debug)
+    if as_json:
+        print_json({"vendors": data})
+        return
+    print_table(["id", "name", "versions (default)", "capabilities"], [
+        [v["id"], v["name"], ", ".join(v["versions"]) + f" ({v['default_version']})",
+         ", ".join(v["capabilities"])] for v in data])
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,75 @@
+"""The catalogue of stable diagnostic codes.
+
+Codes never change meaning once released. docs/errors.md documents every code listed here (a
+test keeps the two in step), and every code raised in the package must be listed here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+CODES: Final[dict[str, str]] = {
+    # NG1xx: reading files
+    "NG101": "file cannot be read",
+    "NG102": "YAML or JSON syntax error",
+    "NG103": "duplicate key in a mapping",
+    "NG104": "unsupported inventory schema version",
+    "NG105": "document is not a mapping",
+    # NG2xx: inventory schema
+    "NG201": "unknown key",
+    "NG202": "missing required field",
+    "NG203": "invalid value",
+    # NG3xx: Cloudflare rules
+    "NG301": "tunnel name breaks Cloudflare's naming rule",
+    "NG302": "duplicate tunnel name",
+    "NG303": "duplicate site, device or WAN link name",
+    "NG310": "interface address has the wrong prefix length",
+    "NG311": "interface address outside Cloudflare's allowed ranges",
+    "NG312": "interface address not network-aligned",
+    "NG313": "interface addresses overlap",
+    "NG314": "interface address overlaps a LAN prefix or another pool",
+    "NG315": "interface pool outside Cloudflare's allowed ranges",
+    "NG316": "interface pools overlap",
+    "NG320": "customer WAN address is not public unicast IPv4",
+    "NG321": "customer WAN address inside an advertised prefix",
+    "NG330": "duplicate Cloudflare endpoint name",
+    "NG331": "duplicate Cloudflare endpoint address",
+    "NG332": "Cloudflare endpoint address is not public unicast IPv4",
+    "NG340": "tunnel references an unknown WAN link",
+    "NG341": "tunnel references an unknown Cloudflare endpoint",
+    "NG342": "two tunnels of a device share the same WAN link and endpoint",
+    "NG350": "MTU out of range",
+    "NG351": "MSS out of range",
+    "NG352": "TTL out of range",
+    "NG360": "health-check target without unidirectional direction",
+    "NG361": "legacy health-check target outside 172.64.240.252/30",
+    "NG370": "local_id ipv4 used behind NAT",
+    "NG371": "local_id ipv4 with a non-unique (endpoint, WAN address) pair",
+    "NG372": "crypto suite not supported by Cloudflare",
+    "NG373": "IPsec lifetime out of range",
+    "NG380": "ISP link with only one tunnel",
+    "NG381": "device with tunnels to only one Cloudflare endpoint",
+    # NG4xx: allocation and the lock file
+    "NG401": "interface pool exhausted",
+    "NG402": "lock file invalid",
+    "NG403": "pinned interface address conflicts with the lock",
+    "NG404": "orphaned tunnel in the lock",
+    "NG405": "no interface pool for a tunnel that needs an address",
+    # NG5xx: vendors and rendering
+    "NG501": "vendor cannot express a feature",
+    "NG502": "unsafe text for the vendor's configuration syntax",
+    "NG503": "IKE identity from the Cloudflare API missing in the lock",
+    "NG504": "template error",
+    "NG505": "unsupported platform version",
+    "NG506": "vendor profile invalid",
+    "NG507": "unknown vendor",
+    "NG508": "filter matches nothing",
+    # NG9xx: output
+    "NG901": "output cannot be written",
+    "NG902": "rendered output differs from the directory (drift)",
+}
+
+
+def title(code: str) -> str:
+    """The catalogue title of ``code``."""
+    return CODES[code]

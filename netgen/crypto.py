@@ -1,0 +1,84 @@
+"""Cloudflare's supported IPsec algorithms and netgen's named crypto profiles.
+
+Source: reference/cloudflare.md §3 (Cloudflare docs, partials/networking-services/reference/
+gre-ipsec-tunnels.mdx). Tokens here are neutral; each vendor profile maps them to its keywords.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from netgen.model.neutral import CryptoSuite
+
+IKE_ENCRYPTION: Final = ("aes-128-gcm", "aes-256-gcm", "aes-256-cbc")
+IKE_INTEGRITY: Final = ("sha256",)
+IKE_PRF: Final = ("sha256", "sha384", "sha512")
+DH_GROUPS: Final = (20, 14, 5)
+ESP_ENCRYPTION: Final = ("aes-128-gcm", "aes-256-gcm", "aes-128-cbc", "aes-256-cbc")
+ESP_INTEGRITY: Final = ("sha256", "sha1")
+
+IKE_LIFETIME_RANGE: Final = (180, 86400)
+CHILD_LIFETIME_RANGE: Final = (180, 86400)
+# "Cloudflare recommends configuring the Child SA rekey interval between 30 minutes and 8 hours"
+CHILD_LIFETIME_RECOMMENDED: Final = (1800, 28800)
+
+PROFILES: Final[dict[str, CryptoSuite]] = {
+    "cloudflare-gcm": CryptoSuite(
+        name="cloudflare-gcm",
+        ike_encryption="aes-256-gcm",
+        ike_integrity=None,
+        ike_prf="sha256",
+        ike_dh_group=20,
+        esp_encryption="aes-256-gcm",
+        esp_integrity=None,
+        esp_pfs_group=20,
+        ike_lifetime=86400,
+        child_lifetime=28800,
+    ),
+    "cloudflare-cbc": CryptoSuite(
+        name="cloudflare-cbc",
+        ike_encryption="aes-256-cbc",
+        ike_integrity="sha256",
+        ike_prf="sha256",
+        ike_dh_group=20,
+        esp_encryption="aes-256-cbc",
+        esp_integrity="sha256",
+        esp_pfs_group=20,
+        ike_lifetime=86400,
+        child_lifetime=28800,
+    ),
+}
+
+
+def is_aead(encryption: str) -> bool:
+    """GCM is a combined-mode cipher: no separate integrity transform (RFC 7296 §3.3)."""
+    return encryption.endswith("-gcm")
+
+
+def suite_problems(suite: CryptoSuite) -> list[tuple[str, str]]:
+    """Every way ``suite`` leaves Cloudflare's supported set, as (field, message) pairs."""
+    out: list[tuple[str, str]] = []
+
+    def check(field: str, value: object, allowed: tuple[object, ...]) -> None:
+        if value not in allowed:
+            listed = ", ".join(str(a) for a in allowed)
+            out.append((field, f"{field} {value!r} is not supported by Cloudflare (use {listed})"))
+
+    check("ike.encryption", suite.ike_encryption, IKE_ENCRYPTION)
+    check("ike.prf", suite.ike_prf, IKE_PRF)
+    check("ike.dh_group", suite.ike_dh_group, DH_GROUPS)
+    check("esp.encryption", suite.esp_encryption, ESP_ENCRYPTION)
+    check("esp.pfs_group", suite.esp_pfs_group, DH_GROUPS)
+    for part, enc, integ, allowed in (
+        ("ike", suite.ike_encryption, suite.ike_integrity, IKE_INTEGRITY),
+        ("esp", suite.esp_encryption, suite.esp_integrity, ESP_INTEGRITY),
+    ):
+        if is_aead(enc):
+            if integ is not None:
+                out.append((f"{part}.integrity",
+                            f"{part}.integrity must be omitted with {enc} (AEAD cipher)"))
+        elif integ is None:
+            out.append((f"{part}.integrity", f"{part}.integrity is required with {enc}"))
+        else:
+            check(f"{part}.integrity", integ, allowed)
+    return out

@@ -1,0 +1,149 @@
+"""Diagnostics and the exception hierarchy.
+
+Every user-facing problem is a :class:`Diagnostic` with a stable ``NG###`` code (catalogued in
+:mod:`netgen.codes`), a position when one is known, and a hint. Stages collect diagnostics and
+raise :class:`UserError` once with all of them, so a user sees every mistake in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How bad a diagnostic is."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A place in an input file (1-based line and column)."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in the inputs (or, for lint, in a config)."""
+
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+    position: Position | None = None
+    hint: str | None = None
+    field: str | None = None
+
+    def format(self) -> str:
+        """The one text form: ``file:line:col: error NG402: message (hint: ...)``."""
+        where = f"{self.position}: " if self.position else ""
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{where}{self.severity.value} {self.code}: {self.message}{hint}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The same fields as :meth:`format`, as a JSON object."""
+        pos = self.position
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+            "field": self.field,
+            "file": pos.file if pos else None,
+            "line": pos.line if pos else None,
+            "column": pos.column if pos else None,
+        }
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Stable order: by file, line, column, code, message."""
+        pos = self.position
+        return (
+            pos.file if pos else "",
+            (pos.line or 0) if pos else 0,
+            (pos.column or 0) if pos else 0,
+            self.code,
+            self.message,
+        )
+
+
+def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Deterministic order, duplicates removed."""
+    return sorted(set(diags), key=Diagnostic.sort_key)
+
+
+@dataclass
+class DiagnosticBag:
+    """Collects diagnostics during one stage."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diag: Diagnostic) -> None:
+        self.items.append(diag)
+
+    def extend(self, diags: Iterable[Diagnostic]) -> None:
+        self.items.extend(diags)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.WARNING]
+
+    def raise_if_errors(self) -> None:
+        """Raise :class:`UserError` carrying every diagnostic if any is an error."""
+        if self.errors:
+            raise UserError(sort_diagnostics(self.items))
+
+
+class NetgenError(Exception):
+    """Base of every error netgen raises on purpose."""
+
+    exit_code = 70
+
+
+class UserError(NetgenError):
+    """The user's input is wrong; exit code 1. Carries every diagnostic found."""
+
+    exit_code = 1
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        first = diagnostics[0].format() if diagnostics else "invalid input"
+        super().__init__(first)
+
+    @classmethod
+    def single(
+        cls,
+        code: str,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> UserError:
+        pos = Position(str(file), line, column) if file is not None else None
+        return cls([Diagnostic(code, message, position=pos, hint=hint)])
+
+
+class InternalError(NetgenError):
+    """A bug in netgen; exit code 70."""
+
+    exit_code = 70

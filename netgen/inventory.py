@@ -1,0 +1,74 @@
+"""Load an inventory: YAML with positions → schema → neutral model → rule checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from netgen.checks import run_checks
+from netgen.errors import Diagnostic, Position, Severity, UserError, sort_diagnostics
+from netgen.lock import LockFile
+from netgen.model.inventory_schema import InventoryIn
+from netgen.model.neutral import Inventory
+from netgen.resolve import Slot, resolve_inventory
+from netgen.schema_errors import diagnostics_from_validation
+from netgen.sources import LoadedDocument, PositionIndex, load_yaml_file, paused_gc
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class LoadedInventory:
+    """A validated inventory with its positions and every warning found."""
+
+    inventory: Inventory
+    index: PositionIndex
+    path: Path | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def sticky_names(lock: LockFile) -> dict[Slot, str]:
+    """Generated names remembered in the lock, keyed by (device, wan, endpoint)."""
+    return {(t.device, t.wan, t.endpoint): name
+            for name, t in lock.tunnels.items() if t.generated}
+
+
+def parse_inventory(doc: LoadedDocument, lock: LockFile | None = None,
+                    extra_checks: list[Diagnostic] | None = None) -> LoadedInventory:
+    """Validate a loaded document; raise :class:`UserError` with every error found."""
+    index = doc.index
+    data: Any = doc.data
+    if not isinstance(data, dict):
+        raise UserError([Diagnostic("NG105", "the inventory must be a YAML mapping",
+                                    position=index.position(()),
+                                    hint="start from `netgen init`")])
+    version = data.get("netgen")
+    if version != SCHEMA_VERSION:
+        where = index.position(("netgen",)) if "netgen" in data else index.position(())
+        raise UserError([Diagnostic(
+            "NG104", f"unsupported inventory schema version {version!r}", position=where,
+            hint=f"this netgen reads `netgen: {SCHEMA_VERSION}`")])
+    try:
+        with paused_gc():
+            model = InventoryIn.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(sort_diagnostics(
+            diagnostics_from_validation(exc, index, InventoryIn))) from None
+    inv = resolve_inventory(model, file=index.file, digest=doc.digest,
+                            sticky_names=sticky_names(lock) if lock else None)
+    diags = run_checks(inv, index) + list(extra_checks or [])
+    if any(d.severity is Severity.ERROR for d in diags):
+        raise UserError(sort_diagnostics(diags))
+    return LoadedInventory(inv, index, doc.path, sort_diagnostics(diags))
+
+
+def load_inventory_document(path: Path) -> LoadedDocument:
+    """Read the inventory file (positions kept for diagnostics)."""
+    return load_yaml_file(path)
+
+
+def position_of(loaded: LoadedInventory, path: tuple[str | int, ...]) -> Position:
+    return loaded.index.position(path)

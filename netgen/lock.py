@@ -1,0 +1,139 @@
+"""The lock file ``netgen.lock.yaml``: everything netgen decided or learned that must not move.
+
+Format (documented in docs/lock-file.md)::
+
+    netgen_lock: 1
+    tunnels:
+      nyc01_1a_cf1:                  # sorted by name
+        site: nyc01
+        device: nyc01-edge1
+        wan: isp-a
+        endpoint: cf1
+        generated: true              # the name was generated (sticky per device/wan/endpoint)
+        interface_address: 10.252.0.0/31   # Cloudflare's side, as in the API
+        index: 0                     # device-local number (Tunnel100+n, st0.n, vti1+n ...)
+        cloudflare:                  # facts from the API, written by `netgen import`
+          id: 0123456789abcdef0123456789abcdef
+          type: ipsec
+          remote_identities: {fqdn_id: ..., user_id: ..., hex_id: ...}
+          created_on: "..."
+          modified_on: "..."
+
+No secrets are ever stored here.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Interface
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from netgen.errors import UserError
+from netgen.schema_errors import diagnostics_from_validation
+from netgen.sources import load_yaml_file, load_yaml_text
+
+LOCK_NAME = "netgen.lock.yaml"
+LOCK_HEADER = (
+    "# netgen lock file: tunnel addresses, device-local numbers and Cloudflare API facts.\n"
+    "# Written by netgen; commit it with the inventory. It holds no secrets.\n"
+)
+
+
+class _LockModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RemoteIdentities(_LockModel):
+    fqdn_id: str | None = None
+    user_id: str | None = None
+    hex_id: str | None = None
+
+
+class CloudflareFacts(_LockModel):
+    """What the Cloudflare API told us about a tunnel."""
+
+    id: str | None = None
+    type: Literal["gre", "ipsec"] | None = None
+    remote_identities: RemoteIdentities | None = None
+    cloudflare_endpoint: IPv4Address | None = None
+    customer_endpoint: IPv4Address | None = None
+    created_on: str | None = None
+    modified_on: str | None = None
+    psk_generated_on: str | None = None
+
+
+class LockTunnel(_LockModel):
+    site: str
+    device: str
+    wan: str
+    endpoint: str
+    generated: bool = False
+    interface_address: IPv4Interface
+    index: int = Field(ge=0)
+    cloudflare: CloudflareFacts | None = None
+
+
+class LockFile(_LockModel):
+    netgen_lock: Literal[1] = 1
+    tunnels: dict[str, LockTunnel] = Field(default_factory=dict)
+
+
+def lock_path_for(inventory: Path) -> Path:
+    """The lock lives beside the inventory."""
+    return inventory.parent / LOCK_NAME
+
+
+def load_lock(path: Path) -> LockFile:
+    """Read a lock file; a missing file is an empty lock. Errors are NG402 with positions."""
+    if not path.exists():
+        return LockFile()
+    doc = load_yaml_file(path)
+    return parse_lock(doc.data, doc.index)
+
+
+def parse_lock_text(text: str, file: str) -> LockFile:
+    doc = load_yaml_text(text, file)
+    return parse_lock(doc.data, doc.index)
+
+
+def parse_lock(data: Any, index: Any) -> LockFile:
+    if data is None:
+        return LockFile()
+    try:
+        return LockFile.model_validate(data)
+    except ValidationError as exc:
+        diags = diagnostics_from_validation(exc, index, LockFile)
+        raise UserError([
+            d.__class__(code="NG402", message=f"lock file: {d.message}", severity=d.severity,
+                        position=d.position,
+                        hint="restore the lock from version control, or fix the entry",
+                        field=d.field)
+            for d in diags
+        ]) from None
+
+
+def dump_lock(lock: LockFile) -> str:
+    """Stable text: sorted tunnels, fixed key order, no nulls."""
+    tunnels: dict[str, Any] = {}
+    for name in sorted(lock.tunnels):
+        t = lock.tunnels[name]
+        entry: dict[str, Any] = {
+            "site": t.site,
+            "device": t.device,
+            "wan": t.wan,
+            "endpoint": t.endpoint,
+            "generated": t.generated,
+            "interface_address": str(t.interface_address),
+            "index": t.index,
+        }
+        if t.cloudflare is not None:
+            facts = t.cloudflare.model_dump(mode="json", exclude_none=True)
+            if facts:
+                entry["cloudflare"] = facts
+        tunnels[name] = entry
+    body = yaml.dump({"netgen_lock": 1, "tunnels": tunnels}, Dumper=yaml.CSafeDumper,
+                     sort_keys=False, default_flow_style=False, width=1000)
+    return LOCK_HEADER + body

@@ -1,0 +1,1 @@
+"""Typed models: input schemas (mirroring files) and the neutral, vendor-free model."""

@@ -1,0 +1,199 @@
+"""Per-device plans: everything a template needs, already computed.
+
+Templates only format a :class:`DevicePlan`: no address arithmetic, no peer selection and no
+keyword mapping happen in Jinja. Vendor keywords come from the vendor profile's maps; a neutral
+value a vendor cannot express is an NG501 error naming the device and the feature.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+
+import netaddr
+
+from netgen.allocate import Allocation
+from netgen.model.neutral import Inventory
+from netgen.sources import PositionIndex
+from netgen.vendors import Registry
+
+
+@dataclass(frozen=True, slots=True)
+class IkeProposal:
+    name: str
+    encryption: str
+    integrity: str | None
+    prf: str
+    dh_group: str
+    lifetime: int
+    aead: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EspProposal:
+    name: str
+    encryption: str
+    integrity: str | None
+    pfs_group: str
+    lifetime: int
+    aead: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WanPlan:
+    name: str
+    interface: str
+    address: str
+    gateway: str | None
+    behind_nat: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IpsecPlan:
+    ike: IkeProposal
+    esp: EspProposal
+    local_id_kind: str  # fqdn | user | hex | ipv4 (neutral)
+    local_id_type: str  # vendor keyword for that kind
+    local_id: str  # formatted per vendor (e.g. keyid:... for strongSwan)
+    local_id_placeholder: bool
+    remote_id: str  # Cloudflare's endpoint address (ID_IPV4_ADDR)
+    psk: str
+    psk_placeholder: bool
+    dpd_interval: int
+    dpd_timeout: int
+    nat_t: bool  # the WAN link is behind NAT: force UDP encapsulation
+
+
+@dataclass(frozen=True, slots=True)
+class TunnelPlan:
+    name: str
+    type: str  # ipsec | gre
+    index: int
+    number: int  # vendor base + index
+    interface: str
+    description: str
+    endpoint_name: str
+    endpoint_address: str
+    wan: WanPlan
+    local_address: str  # the WAN address the tunnel is sourced from
+    interface_address: str  # Cloudflare's interface_address as in the API (e.g. 10.252.0.0/31)
+    cloudflare_address: str
+    customer_address: str
+    customer_cidr: str  # e.g. 10.252.0.1/31
+    prefixlen: int
+    netmask: str
+    network: str  # e.g. 10.252.0.0/31
+    mtu: int
+    mss: int
+    ttl: int
+    priority: int
+    distance: int  # 1 for the preferred tunnels, higher for backups
+    health_check_type: str
+    health_check_direction: str
+    health_check_target: str | None  # legacy public target (172.64.240.252/30) or None
+    replay_protection: bool
+    ipsec: IpsecPlan | None
+
+
+@dataclass(frozen=True, slots=True)
+class NextHop:
+    tunnel: str
+    interface: str
+    address: str  # Cloudflare's side of the tunnel subnet
+    distance: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoutePlan:
+    prefix: str
+    network: str
+    netmask: str
+    next_hops: tuple[NextHop, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnderlayRoute:
+    """Host route to a Cloudflare endpoint via a WAN gateway, so a route via a tunnel never
+    captures the tunnel's own outer packets."""
+
+    endpoint_name: str
+    address: str
+    prefix: str  # a.b.c.d/32
+    wan: WanPlan
+    gateway: str
+
+
+@dataclass(frozen=True, slots=True)
+class DevicePlan:
+    netgen_version: str
+    vendor: str
+    vendor_name: str
+    platform_version: str
+    input_digest: str
+    comment_prefix: str
+    product: str
+    site_name: str
+    site_description: str | None
+    site_address: str | None
+    site_contact: str | None
+    lan_prefixes: tuple[str, ...]
+    device: str
+    lan_interface: str | None
+    wan_links: tuple[WanPlan, ...]
+    tunnels: tuple[TunnelPlan, ...]
+    ike_proposals: tuple[IkeProposal, ...]
+    esp_proposals: tuple[EspProposal, ...]
+    underlay_routes: tuple[UnderlayRoute, ...]
+    routes: tuple[RoutePlan, ...]
+    ecmp: bool
+    has_ipsec: bool
+    has_gre: bool
+    has_nat_t: bool
+    multi_wan: bool
+    verification: tuple[str, ...]
+    secrets_revealed: bool
+
+
+@dataclass
+class PlanInputs:
+    """Everything shared by all device plans of one run (computed once)."""
+
+    inventory: Inventory
+    index: PositionIndex
+    allocation: Allocation
+    registry: Registry
+    input_digest: str
+    psks: Mapping[str, str] = field(default_factory=dict)
+    reveal_secrets: bool = False
+    allow_placeholders: bool = False
+    remote_prefixes: dict[str, list[IPv4Network]] = field(default_factory=dict)
+
+
+def site_remote_prefixes(inv: Inventory) -> dict[str, list[IPv4Network]]:
+    """Per site, the other sites' LAN prefixes, merged into the fewest networks.
+
+    Computed in O(n log n): merge everything once, then for each site replace only the merged
+    blocks that contain its own prefixes by the block minus the site's prefixes.
+    """
+    everything = netaddr.cidr_merge([str(p) for s in inv.sites for p in s.lan_prefixes])
+    merged = [IPv4Network(str(n)) for n in everything]
+    starts = [int(n.network_address) for n in merged]
+    out: dict[str, list[IPv4Network]] = {}
+    for site in inv.sites:
+        own = [netaddr.IPNetwork(str(p)) for p in site.lan_prefixes]
+        if not own:
+            out[site.name] = merged
+            continue
+        touched: set[int] = set()
+        for p in site.lan_prefixes:
+            i = bisect_right(starts, int(p.network_address)) - 1
+            if i >= 0 and p.subnet_of(merged[i]):
+                touched.add(i)
+        result = [n for i, n in enumerate(merged) if i not in touched]
+        for i in touched:
+            remaining = netaddr.IPSet([str(merged[i])]) - netaddr.IPSet(own)
+            result.extend(IPv4Network(str(c)) for c in remaining.iter_cidrs())
+        out[site.name] = sorted(result)
+    return out

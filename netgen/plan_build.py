@@ -1,0 +1,286 @@
+"""Build a :class:`~netgen.plan.DevicePlan` for one device from the shared plan inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from netgen import __version__
+from netgen.addressing import tunnel_sides
+from netgen.crypto import is_aead
+from netgen.errors import Diagnostic, UserError
+from netgen.lock import LockFile
+from netgen.model.neutral import CryptoSuite, Device, Tunnel, WanLink
+from netgen.plan import (
+    DevicePlan,
+    EspProposal,
+    IkeProposal,
+    IpsecPlan,
+    NextHop,
+    PlanInputs,
+    RoutePlan,
+    TunnelPlan,
+    UnderlayRoute,
+    WanPlan,
+)
+from netgen.sources import PathKey
+from netgen.vendors import VendorProfile
+
+ID_FIELDS = {"fqdn": "fqdn_id", "user": "user_id", "hex": "hex_id"}
+PLACEHOLDER_IDS = {
+    "fqdn": "fqdn-id-pending.{slug}.invalid",
+    "user": "ipsec@user-id-pending.{slug}.invalid",
+    "hex": "hex-id-pending-{slug}",
+}
+
+
+def lock_identity(lock: LockFile, tunnel: str, kind: str) -> str | None:
+    """The remote identity Cloudflare reported for ``tunnel`` (imported into the lock)."""
+    entry = lock.tunnels.get(tunnel)
+    if entry is None or entry.cloudflare is None or entry.cloudflare.remote_identities is None:
+        return None
+    value: str | None = getattr(entry.cloudflare.remote_identities, ID_FIELDS[kind])
+    return value
+
+
+def suite_names(suites: list[CryptoSuite]) -> dict[CryptoSuite, str]:
+    """Stable object names per suite: CF-GCM, CF-CBC, CF-CUSTOM1..."""
+    names: dict[CryptoSuite, str] = {}
+    custom = sorted({s for s in suites if s.name == "custom"}, key=repr)
+    for s in suites:
+        if s.name != "custom":
+            names[s] = "CF-" + s.name.removeprefix("cloudflare-").upper()
+    for n, s in enumerate(custom, start=1):
+        names[s] = f"CF-CUSTOM{n}"
+    return names
+
+
+def distances(tunnels: list[Tunnel]) -> dict[str, int]:
+    """Administrative distance per tunnel from its priority (lower priority wins).
+
+    Equal priorities share distance 1 (ECMP); each worse priority rank adds 10.
+    """
+    ranks = sorted({t.priority for t in tunnels})
+    return {t.name: 1 + 10 * ranks.index(t.priority) for t in tunnels}
+
+
+class DevicePlanner:
+    """Builds one device's plan, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, inputs: PlanInputs, device: Device, vendor: VendorProfile,
+                 version: str) -> None:
+        self.inputs = inputs
+        self.device = device
+        self.vendor = vendor
+        self.version = version
+        self.diags: list[Diagnostic] = []
+
+    def error(self, path: PathKey, code: str, message: str, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, message, position=self.inputs.index.position(path),
+                                     hint=hint))
+
+    def text(self, value: str, what: str, path: PathKey) -> str:
+        problem = self.vendor.check_text(value)
+        if problem:
+            self.error(path, "NG502", f"{what} {value!r} of {self.device.name} {problem}",
+                       "remove quotes, newlines and command separators from the text")
+        return value
+
+    def opt_text(self, value: str | None, what: str, path: PathKey) -> str | None:
+        return None if value is None else self.text(value, what, path)
+
+    def keyword(self, table: str, value: str | int | None, path: PathKey, feature: str) -> str:
+        mapping: Mapping[object, str] = getattr(self.vendor.keywords, table)
+        word = mapping.get(value)
+        if word is None:
+            self.error(path, "NG501",
+                       f"{self.vendor.display_name} cannot express {feature} {value!r} "
+                       f"(device {self.device.name})",
+                       "choose a value this vendor supports, or another vendor")
+            return f"<unsupported:{value}>"
+        return word
+
+    def capability(self, cap: str, path: PathKey, feature: str) -> None:
+        if not self.vendor.can(cap):
+            self.error(path, "NG501", f"{self.vendor.display_name} cannot express {feature} "
+                       f"(device {self.device.name})",
+                       "change the setting for this device, or use another vendor")
+
+    # -- pieces -------------------------------------------------------------------------
+
+    def wan(self, link: WanLink) -> WanPlan:
+        iface = self.text(link.interface, "WAN interface", (*link.path, "interface"))
+        return WanPlan(link.name, iface, str(link.address),
+                       str(link.gateway) if link.gateway else None, link.behind_nat)
+
+    def proposals(self, tunnels: list[Tunnel]) -> tuple[dict[CryptoSuite, IkeProposal],
+                                                        dict[CryptoSuite, EspProposal]]:
+        suites = sorted({t.settings.ipsec.crypto for t in tunnels
+                         if t.settings.tunnel_type == "ipsec"}, key=repr)
+        names = suite_names(suites)
+        ike: dict[CryptoSuite, IkeProposal] = {}
+        esp: dict[CryptoSuite, EspProposal] = {}
+        for s in suites:
+            where = next(t.origin("ipsec.crypto") for t in tunnels
+                         if t.settings.tunnel_type == "ipsec" and t.settings.ipsec.crypto == s)
+            kw = self.keyword
+            ike[s] = IkeProposal(
+                name=names[s],
+                encryption=kw("ike_encryption", s.ike_encryption, where, "IKE encryption"),
+                integrity=None if s.ike_integrity is None else kw(
+                    "ike_integrity", s.ike_integrity, where, "IKE integrity"),
+                prf=kw("ike_prf", s.ike_prf, where, "IKE PRF"),
+                dh_group=kw("dh_group", s.ike_dh_group, where, "DH group"),
+                lifetime=s.ike_lifetime, aead=is_aead(s.ike_encryption))
+            esp[s] = EspProposal(
+                name=names[s],
+                encryption=kw("esp_encryption", s.esp_encryption, where, "ESP encryption"),
+                integrity=None if s.esp_integrity is None else kw(
+                    "esp_integrity", s.esp_integrity, where, "ESP integrity"),
+                pfs_group=kw("pfs_group", s.esp_pfs_group, where, "PFS group"),
+                lifetime=s.child_lifetime, aead=is_aead(s.esp_encryption))
+        return ike, esp
+
+    def ipsec(self, t: Tunnel, link: WanLink, ike: IkeProposal, esp: EspProposal,
+              endpoint_address: str) -> IpsecPlan:
+        s = t.settings.ipsec
+        kind = s.local_id
+        where = t.origin("ipsec.local_id")
+        self.capability(f"local_id_{kind}", where, f"local_id {kind}")
+        id_type = self.keyword("local_id_type", kind, where, "local_id")
+        placeholder = False
+        if kind == "ipv4":
+            raw = str(link.address)
+        else:
+            found = lock_identity(self.inputs.allocation.lock, t.name, kind)
+            if found is None:
+                placeholder = True
+                raw = PLACEHOLDER_IDS[kind].format(slug=t.name.lower().replace("_", "-"))
+                if not self.inputs.allow_placeholders:
+                    self.error(t.path, "NG503",
+                               f"tunnel {t.name} needs its {ID_FIELDS[kind]} from the "
+                               "Cloudflare API, which is not in the lock yet",
+                               "create the tunnel at Cloudflare and run `netgen import`, or "
+                               "render with --allow-placeholders")
+            else:
+                raw = self.text(found, ID_FIELDS[kind], t.path)
+        fmt = self.vendor.local_id_format.get(kind, "{value}")  # type: ignore[call-overload]
+        psk = self.inputs.psks.get(t.name) if self.inputs.reveal_secrets else None
+        if link.behind_nat:
+            self.capability("nat_t", (*link.path, "behind_nat"), "NAT traversal (behind_nat)")
+        if t.settings.replay_protection:
+            self.capability("replay_protection", t.origin("replay_protection"),
+                            "replay_protection")
+        return IpsecPlan(
+            ike=ike, esp=esp, local_id_kind=kind, local_id_type=id_type,
+            local_id=fmt.format(value=raw), local_id_placeholder=placeholder,
+            remote_id=endpoint_address,
+            psk=psk if psk is not None else self.vendor.psk_placeholder.format(tunnel=t.name),
+            psk_placeholder=psk is None,
+            dpd_interval=s.dpd_interval, dpd_timeout=s.dpd_timeout, nat_t=link.behind_nat)
+
+    def tunnel(self, t: Tunnel, dist: int, ike: dict[CryptoSuite, IkeProposal],
+               esp: dict[CryptoSuite, EspProposal], wans: dict[str, WanPlan]) -> TunnelPlan:
+        s = t.settings
+        self.capability(s.tunnel_type, t.origin("tunnel_type"), f"{s.tunnel_type} tunnels")
+        a = self.inputs.allocation.assignments[t.name]
+        sides = tunnel_sides(a.interface_address)
+        endpoint = self.inputs.inventory.endpoint(t.endpoint)
+        link = self.device.wan_link(t.wan)
+        assert endpoint is not None and link is not None  # checked by run_checks
+        target = None
+        hc = s.health_check
+        if hc.target is not None:
+            self.capability("legacy_health_check_target", t.origin("health_check.target"),
+                            "a legacy health-check target")
+            target = str(hc.target)
+        desc = t.description or f"Cloudflare {s.tunnel_type.upper()} {t.name} to {t.endpoint}"
+        interface = (self.vendor.interface_name(s.tunnel_type, a.index)
+                     if s.tunnel_type in self.vendor.interfaces else f"<no-{s.tunnel_type}>")
+        return TunnelPlan(
+            name=t.name, type=s.tunnel_type, index=a.index,
+            number=a.index + (self.vendor.interfaces[s.tunnel_type].base  # type: ignore[index]
+                              if s.tunnel_type in self.vendor.interfaces else 0),
+            interface=interface,
+            description=self.text(desc, "description", (*t.path, "description")),
+            endpoint_name=endpoint.name, endpoint_address=str(endpoint.address),
+            wan=wans[link.name], local_address=str(link.address),
+            interface_address=str(a.interface_address),
+            cloudflare_address=str(sides.cloudflare), customer_address=str(sides.customer),
+            customer_cidr=str(sides.customer_interface), prefixlen=sides.prefixlen,
+            netmask=str(sides.network.netmask), network=str(sides.network),
+            mtu=s.mtu, mss=s.mss, ttl=s.ttl, priority=t.priority, distance=dist,
+            health_check_type=hc.type, health_check_direction=hc.direction,
+            health_check_target=target, replay_protection=s.replay_protection,
+            ipsec=self.ipsec(t, link, ike[s.ipsec.crypto], esp[s.ipsec.crypto],
+                             str(endpoint.address)) if s.tunnel_type == "ipsec" else None,
+        )
+
+
+def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
+    """The complete plan of one device; raises UserError listing every problem."""
+    vendor = inputs.registry.get(device.vendor)
+    if vendor is None:
+        raise UserError([Diagnostic("NG507", f"unknown vendor {device.vendor!r}",
+                                    position=inputs.index.position((*device.path, "vendor")),
+                                    hint="one of: " + ", ".join(inputs.registry.ids()))])
+    version = vendor.resolve_version(device.platform_version)
+    if version is None:
+        raise UserError([Diagnostic(
+            "NG505", f"{vendor.display_name} {device.platform_version} is not supported",
+            position=inputs.index.position((*device.path, "platform_version")),
+            hint="supported: " + ", ".join(vendor.platform_versions))])
+    p = DevicePlanner(inputs, device, vendor, version)
+    site = next(s for s in inputs.inventory.sites if s.name == device.site)
+    tunnels = [inputs.inventory.tunnels[n] for n in device.tunnels]
+    tunnels.sort(key=lambda t: inputs.allocation.assignments[t.name].index)
+    wans = {w.name: p.wan(w) for w in device.wan}
+    ike, esp = p.proposals(tunnels)
+    dist = distances(tunnels)
+    plans = [p.tunnel(t, dist[t.name], ike, esp, wans) for t in tunnels]
+    multi = len({t.wan for t in tunnels}) > 1
+    if multi:
+        p.capability("multi_wan", device.path, "tunnels over more than one WAN link")
+    if p.diags:
+        raise UserError(p.diags)
+    return DevicePlan(
+        netgen_version=__version__, vendor=vendor.id, vendor_name=vendor.display_name,
+        platform_version=version, input_digest=inputs.input_digest,
+        comment_prefix=vendor.comment_prefix, product=inputs.inventory.product,
+        site_name=site.name, site_description=site.description,
+        site_address=site.address, site_contact=site.contact,
+        lan_prefixes=tuple(str(x) for x in site.lan_prefixes),
+        device=device.name,
+        lan_interface=p.opt_text(device.lan_interface, "lan_interface",
+                                 (*device.path, "lan_interface")),
+        wan_links=tuple(wans[w.name] for w in device.wan), tunnels=tuple(plans),
+        ike_proposals=tuple(ike.values()), esp_proposals=tuple(esp.values()),
+        underlay_routes=_underlay(plans), routes=_routes(inputs, device, plans),
+        ecmp=len({t.distance for t in plans}) == 1 and len(plans) > 1,
+        has_ipsec=any(t.type == "ipsec" for t in plans),
+        has_gre=any(t.type == "gre" for t in plans),
+        has_nat_t=any(t.ipsec is not None and t.ipsec.nat_t for t in plans),
+        multi_wan=multi, verification=tuple(vendor.verification),
+        secrets_revealed=inputs.reveal_secrets and any(
+            t.ipsec is not None and not t.ipsec.psk_placeholder for t in plans),
+    )
+
+
+def _underlay(plans: list[TunnelPlan]) -> tuple[UnderlayRoute, ...]:
+    out: dict[tuple[str, str], UnderlayRoute] = {}
+    for t in plans:
+        if t.wan.gateway is None:
+            continue
+        key = (t.endpoint_address, t.wan.name)
+        out.setdefault(key, UnderlayRoute(t.endpoint_name, t.endpoint_address,
+                                          f"{t.endpoint_address}/32", t.wan, t.wan.gateway))
+    return tuple(out[k] for k in sorted(out))
+
+
+def _routes(inputs: PlanInputs, device: Device, plans: list[TunnelPlan]
+            ) -> tuple[RoutePlan, ...]:
+    if not plans:
+        return ()
+    hops = tuple(NextHop(t.name, t.interface, t.cloudflare_address, t.distance)
+                 for t in sorted(plans, key=lambda t: (t.distance, t.index)))
+    return tuple(RoutePlan(str(n), str(n.network_address), str(n.netmask), hops)
+                 for n in inputs.remote_prefixes.get(device.site, []))

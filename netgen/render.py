@@ -1,0 +1,95 @@
+"""Render device plans with sandboxed Jinja.
+
+One environment per run; templates are compiled once and cached by Jinja. The environment is
+sandboxed, undefined names fail (StrictUndefined), ``None`` can never be printed (finalize),
+and the whitespace policy is fixed (trim_blocks, lstrip_blocks, trailing newline kept).
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from netgen.errors import Diagnostic, Position, UserError
+from netgen.plan import DevicePlan
+from netgen.vendors import VendorProfile
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFile:
+    """One output file, relative to the output directory."""
+
+    path: str
+    content: bytes
+    secret: bool = False
+    executable: bool = False
+
+
+class _NoneInOutput(Exception):
+    pass
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        raise _NoneInOutput("a template printed None (a missing value in the device plan)")
+    return value
+
+
+def make_environment(templates_root: Path) -> SandboxedEnvironment:
+    """The one Jinja environment of a run. Template names are ``<vendor>/<file>``."""
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(templates_root)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize,
+        auto_reload=False,
+        cache_size=-1,
+    )
+    env.filters["quote"] = lambda s, q='"': f"{q}{s}{q}"
+    return env
+
+
+def _template_line(exc: BaseException) -> tuple[str | None, int | None]:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.filename or exc.name, exc.lineno
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return frame.filename, frame.lineno
+    return None, None
+
+
+def _fail(exc: BaseException, template: str, device: str) -> NoReturn:
+    file, line = _template_line(exc)
+    raise UserError([Diagnostic(
+        "NG504", f"template {template} failed for device {device}: {exc}",
+        position=Position(file or template, line),
+        hint="fix the template (templates only format the device plan)")]) from None
+
+
+def render_device(env: SandboxedEnvironment, vendor: VendorProfile, plan: DevicePlan
+                  ) -> list[RenderedFile]:
+    """Every output file of one device (e.g. strongSwan: swanctl.conf and network.sh)."""
+    out: list[RenderedFile] = []
+    for spec in vendor.outputs:
+        name = f"{vendor.id}/{spec.template}"
+        try:
+            text = env.get_template(name).render(plan=plan)
+        except (jinja2.TemplateError, _NoneInOutput, AttributeError, TypeError) as exc:
+            _fail(exc, name, plan.device)
+        text = text.replace("\r\n", "\n").rstrip("\n") + "\n"
+        filename = spec.filename.format(device=plan.device)
+        out.append(RenderedFile(
+            path=f"sites/{plan.site_name}/{filename}",
+            content=text.encode(),
+            secret=plan.secrets_revealed,
+            executable=spec.executable,
+        ))
+    return out
