@@ -193,7 +193,8 @@ class DevicePlanner:
             self.capability("legacy_health_check_target", t.origin("health_check.target"),
                             "a legacy health-check target")
             target = str(hc.target)
-        desc = t.description or f"Cloudflare {s.tunnel_type.upper()} {t.name} to {t.endpoint}"
+        kind = "IPsec" if s.tunnel_type == "ipsec" else "GRE"
+        desc = t.description or f"Cloudflare {kind} {t.name} to {t.endpoint}"
         interface = (self.vendor.interface_name(s.tunnel_type, a.index)
                      if s.tunnel_type in self.vendor.interfaces else f"<no-{s.tunnel_type}>")
         return TunnelPlan(
