@@ -88,19 +88,20 @@ class _Pools:
         return ", ".join(str(r[0]) for r in self.ranges) or "(none)"
 
 
-def allocate(inv: Inventory, lock: LockFile, index: PositionIndex, *, prune: bool = False
-             ) -> Allocation:
+def allocate(
+    inv: Inventory, lock: LockFile, index: PositionIndex, *, prune: bool = False
+) -> Allocation:
     """Assign every tunnel a /31 and a device-local index, keeping what the lock holds."""
     current = inv.tunnels
     orphans = {n: t for n, t in lock.tunnels.items() if n not in current}
     kept_orphans = {} if prune else orphans
     used: set[int] = set()
-    for entry in kept_orphans.values():
-        used.update(_pair_bases(entry.interface_address))
+    for orphan in kept_orphans.values():
+        used.update(_pair_bases(orphan.interface_address))
     # device -> used indexes (orphans of the device stay reserved too)
     dev_indexes: dict[str, set[int]] = {}
-    for entry in kept_orphans.values():
-        dev_indexes.setdefault(entry.device, set()).add(entry.index)
+    for orphan in kept_orphans.values():
+        dev_indexes.setdefault(orphan.device, set()).add(orphan.index)
 
     order = sorted(current.values(), key=lambda t: (t.site, t.device, t.name))
     addresses: dict[str, tuple[IPv4Interface, Status]] = {}
@@ -112,8 +113,9 @@ def allocate(inv: Inventory, lock: LockFile, index: PositionIndex, *, prune: boo
         if t.pinned_address is not None:
             status = Status.NEW
             if entry is not None:
-                status = (Status.KEPT if entry.interface_address == t.pinned_address
-                          else Status.CHANGED)
+                status = (
+                    Status.KEPT if entry.interface_address == t.pinned_address else Status.CHANGED
+                )
             addresses[t.name] = (t.pinned_address, status)
         elif entry is not None:
             addresses[t.name] = (entry.interface_address, Status.KEPT)
@@ -122,34 +124,49 @@ def allocate(inv: Inventory, lock: LockFile, index: PositionIndex, *, prune: boo
             continue
         for base in _pair_bases(addresses[t.name][0]):
             if base in used:
-                diags.append(Diagnostic(
-                    "NG403",
-                    f"interface_address {addresses[t.name][0]} of {t.name} collides with an "
-                    "address already held in the lock (possibly by an orphaned tunnel)",
-                    position=index.position((*t.path, "interface_address")),
-                    hint="pick another address, or release orphans with --prune"))
+                diags.append(
+                    Diagnostic(
+                        "NG403",
+                        f"interface_address {addresses[t.name][0]} of {t.name} collides with an "
+                        "address already held in the lock (possibly by an orphaned tunnel)",
+                        position=index.position((*t.path, "interface_address")),
+                        hint="pick another address, or release orphans with --prune",
+                    )
+                )
                 break
         used.update(_pair_bases(addresses[t.name][0]))
 
     pools = _Pools(inv.pools, used)
     missing = 0
     for t in pending:
-        base = pools.take()
-        if base is None:
+        taken = pools.take()
+        if taken is None:
             missing += 1
             continue
-        addresses[t.name] = (IPv4Interface(f"{IPv4Address(base)}/31"), Status.NEW)
+        addresses[t.name] = (IPv4Interface(f"{IPv4Address(taken)}/31"), Status.NEW)
     if missing:
         pos = index.position(("cloudflare", "interface_pool"))
         if not inv.pools:
-            diags.append(Diagnostic("NG405", f"{missing} tunnel(s) need an interface address "
-                                    "but cloudflare.interface_pool is empty", position=pos,
-                                    hint="add a pool such as 10.252.0.0/24, or pin "
-                                    "interface_address on each tunnel"))
+            diags.append(
+                Diagnostic(
+                    "NG405",
+                    f"{missing} tunnel(s) need an interface address "
+                    "but cloudflare.interface_pool is empty",
+                    position=pos,
+                    hint="add a pool such as 10.252.0.0/24, or pin "
+                    "interface_address on each tunnel",
+                )
+            )
         else:
-            diags.append(Diagnostic("NG401", f"interface pool {pools.describe()} exhausted: "
-                                    f"{missing} more /31 pair(s) needed", position=pos,
-                                    hint="add a pool or enlarge the existing one"))
+            diags.append(
+                Diagnostic(
+                    "NG401",
+                    f"interface pool {pools.describe()} exhausted: "
+                    f"{missing} more /31 pair(s) needed",
+                    position=pos,
+                    hint="add a pool or enlarge the existing one",
+                )
+            )
 
     assignments, new_entries = _assign_indexes(order, addresses, lock, dev_indexes)
     entries = dict(new_entries)
@@ -200,8 +217,13 @@ def _assign_indexes(
         assignments[t.name] = Assignment(t.name, iface, chosen[t.name], status)
         facts: CloudflareFacts | None = old.cloudflare if old is not None else None
         entries[t.name] = LockTunnel(
-            site=t.site, device=t.device, wan=t.wan, endpoint=t.endpoint,
-            generated=t.generated, interface_address=iface, index=chosen[t.name],
+            site=t.site,
+            device=t.device,
+            wan=t.wan,
+            endpoint=t.endpoint,
+            generated=t.generated,
+            interface_address=iface,
+            index=chosen[t.name],
             cloudflare=facts,
         )
     return assignments, entries
@@ -211,11 +233,16 @@ def _orphan_warnings(orphans: dict[str, LockTunnel], file: str, prune: bool) -> 
     out = []
     for name, entry in sorted(orphans.items()):
         verb = "released (--prune)" if prune else "still reserved"
-        out.append(Diagnostic(
-            "NG404",
-            f"tunnel {name} ({entry.device}, {entry.interface_address}) is in the lock but not "
-            f"in the inventory: {verb}",
-            Severity.WARNING, Position(file),
-            None if prune else "run `netgen plan --write-lock --prune` once it is deleted at "
-            "Cloudflare"))
+        out.append(
+            Diagnostic(
+                "NG404",
+                f"tunnel {name} ({entry.device}, {entry.interface_address}) is in the lock but not "
+                f"in the inventory: {verb}",
+                Severity.WARNING,
+                Position(file),
+                None
+                if prune
+                else "run `netgen plan --write-lock --prune` once it is deleted at Cloudflare",
+            )
+        )
     return out

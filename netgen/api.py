@@ -46,8 +46,9 @@ class Session:
         return [d for d in self.diagnostics if d.severity is Severity.WARNING]
 
 
-def open_session(inventory: str | Path, *, prune: bool = False,
-                 registry: Registry | None = None) -> Session:
+def open_session(
+    inventory: str | Path, *, prune: bool = False, registry: Registry | None = None
+) -> Session:
     """Load, validate and allocate. Raises UserError listing every error."""
     path = Path(inventory)
     lock_path = lock_path_for(path)
@@ -62,18 +63,30 @@ def open_session(inventory: str | Path, *, prune: bool = False,
     return Session(path, loaded, lock_path, lock, alloc, reg, sort_diagnostics(diags))
 
 
-def plan_inputs(session: Session, *, psks: dict[str, str] | None = None,
-                reveal_secrets: bool = False, allow_placeholders: bool = False) -> PlanInputs:
+def plan_inputs(
+    session: Session,
+    *,
+    psks: dict[str, str] | None = None,
+    reveal_secrets: bool = False,
+    allow_placeholders: bool = False,
+) -> PlanInputs:
     inv = session.loaded.inventory
     return PlanInputs(
-        inventory=inv, index=session.loaded.index, allocation=session.allocation,
-        registry=session.registry, input_digest="", psks=psks or {},
-        reveal_secrets=reveal_secrets, allow_placeholders=allow_placeholders,
-        remote_prefixes=site_remote_prefixes(inv))
+        inventory=inv,
+        index=session.loaded.index,
+        allocation=session.allocation,
+        registry=session.registry,
+        input_digest="",
+        psks=psks or {},
+        reveal_secrets=reveal_secrets,
+        allow_placeholders=allow_placeholders,
+        remote_prefixes=site_remote_prefixes(inv),
+    )
 
 
-def device_plans(inputs: PlanInputs, keep: Callable[[str, str], bool] | None = None
-                 ) -> list[DevicePlan]:
+def device_plans(
+    inputs: PlanInputs, keep: Callable[[str, str], bool] | None = None
+) -> list[DevicePlan]:
     """Plans of every (selected) device; every device's errors are collected before raising."""
     plans: list[DevicePlan] = []
     diags: list[Diagnostic] = []
@@ -96,12 +109,16 @@ def plan_digest(plan: DevicePlan) -> str:
     """A digest of everything the device's config depends on; PSK values excluded."""
     tunnels = tuple(
         dataclasses.replace(t, ipsec=dataclasses.replace(t.ipsec, psk=""))
-        if t.ipsec is not None else t for t in plan.tunnels)
+        if t.ipsec is not None
+        else t
+        for t in plan.tunnels
+    )
     neutral = dataclasses.replace(plan, tunnels=tunnels, input_digest="")
     return hashlib.sha256(repr(neutral).encode()).hexdigest()
 
 
 # -- validate ------------------------------------------------------------------------------
+
 
 @dataclass
 class ValidateResult:
@@ -117,11 +134,13 @@ def validate(inventory: str | Path) -> ValidateResult:
     session = open_session(inventory)
     device_plans(plan_inputs(session, allow_placeholders=True))
     inv = session.loaded.inventory
-    return ValidateResult(session.path, len(inv.sites), len(inv.devices()), len(inv.tunnels),
-                          session.diagnostics)
+    return ValidateResult(
+        session.path, len(inv.sites), len(inv.devices()), len(inv.tunnels), session.diagnostics
+    )
 
 
 # -- plan ----------------------------------------------------------------------------------
+
 
 @dataclass
 class PlanResult:
@@ -139,8 +158,11 @@ class PlanResult:
             "orphans": self.orphans,
             "payloads": self.payloads,
             "diagnostics": [d.to_json() for d in self.diagnostics],
-            "lock": {"path": str(self.lock_path), "changed": self.lock_changed,
-                     "written": self.lock_written},
+            "lock": {
+                "path": str(self.lock_path),
+                "changed": self.lock_changed,
+                "written": self.lock_written,
+            },
         }
 
 
@@ -150,32 +172,54 @@ def plan(inventory: str | Path, *, write_lock: bool = False, prune: bool = False
     inv = session.loaded.inventory
     alloc = session.allocation
     rows: list[dict[str, Any]] = []
-    for name in sorted(inv.tunnels, key=lambda n: (inv.tunnels[n].site, inv.tunnels[n].device,
-                                                   n)):
+    for name in sorted(inv.tunnels, key=lambda n: (inv.tunnels[n].site, inv.tunnels[n].device, n)):
         t = inv.tunnels[name]
         a = alloc.assignments[name]
         sides = tunnel_sides(a.interface_address)
         endpoint = inv.endpoint(t.endpoint)
-        rows.append({
-            "name": name, "site": t.site, "device": t.device, "wan": t.wan,
-            "endpoint": t.endpoint, "endpoint_address": str(endpoint.address) if endpoint else None,
-            "type": t.settings.tunnel_type, "interface_address": str(a.interface_address),
-            "cloudflare_address": str(sides.cloudflare),
-            "customer_address": str(sides.customer), "index": a.index,
-            "priority": t.priority, "status": a.status.value,
-        })
+        rows.append(
+            {
+                "name": name,
+                "site": t.site,
+                "device": t.device,
+                "wan": t.wan,
+                "endpoint": t.endpoint,
+                "endpoint_address": str(endpoint.address) if endpoint else None,
+                "type": t.settings.tunnel_type,
+                "interface_address": str(a.interface_address),
+                "cloudflare_address": str(sides.cloudflare),
+                "customer_address": str(sides.customer),
+                "index": a.index,
+                "priority": t.priority,
+                "status": a.status.value,
+            }
+        )
     orphans = [
-        {"name": n, "site": e.site, "device": e.device, "wan": e.wan, "endpoint": e.endpoint,
-         "interface_address": str(e.interface_address), "index": e.index,
-         "status": "released" if prune else "orphaned"}
+        {
+            "name": n,
+            "site": e.site,
+            "device": e.device,
+            "wan": e.wan,
+            "endpoint": e.endpoint,
+            "interface_address": str(e.interface_address),
+            "index": e.index,
+            "status": "released" if prune else "orphaned",
+        }
         for n, e in sorted(alloc.orphans.items())
     ]
     written = False
     if write_lock and alloc.changed:
         write_lock_file(session)
         written = True
-    return PlanResult(rows, orphans, build_payloads(inv, alloc), session.diagnostics,
-                      session.lock_path, alloc.changed, written)
+    return PlanResult(
+        rows,
+        orphans,
+        build_payloads(inv, alloc),
+        session.diagnostics,
+        session.lock_path,
+        alloc.changed,
+        written,
+    )
 
 
 def write_lock_file(session: Session) -> None:
@@ -184,6 +228,7 @@ def write_lock_file(session: Session) -> None:
 
 
 # -- render --------------------------------------------------------------------------------
+
 
 @dataclass
 class RenderResult:
@@ -198,23 +243,36 @@ class RenderResult:
         return {
             "out_dir": str(self.out_dir) if self.out_dir else None,
             "written": self.written,
-            "files": [{"path": f.path, "sha256": hashlib.sha256(f.content).hexdigest(),
-                       "secret": f.secret} for f in self.files],
+            "files": [
+                {
+                    "path": f.path,
+                    "sha256": hashlib.sha256(f.content).hexdigest(),
+                    "secret": f.secret,
+                }
+                for f in self.files
+            ],
             "drift": [{"path": p, "change": c} for p, c in self.drift],
             "lock_written": self.lock_written,
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
 
 
-def render_files(session: Session, *, sites: Iterable[str] = (), devices: Iterable[str] = (),
-                 psks: dict[str, str] | None = None, reveal_secrets: bool = False,
-                 allow_placeholders: bool = False) -> list[RenderedFile]:
+def render_files(
+    session: Session,
+    *,
+    sites: Iterable[str] = (),
+    devices: Iterable[str] = (),
+    psks: dict[str, str] | None = None,
+    reveal_secrets: bool = False,
+    allow_placeholders: bool = False,
+) -> list[RenderedFile]:
     """Render every selected device, the API payloads and MANIFEST.json, in memory."""
     site_set, device_set = set(sites), set(devices)
     inv = session.loaded.inventory
     _check_filters(session, site_set, device_set)
-    inputs = plan_inputs(session, psks=psks, reveal_secrets=reveal_secrets,
-                         allow_placeholders=allow_placeholders)
+    inputs = plan_inputs(
+        session, psks=psks, reveal_secrets=reveal_secrets, allow_placeholders=allow_placeholders
+    )
 
     def keep(site: str, device: str) -> bool:
         return (not site_set or site in site_set) and (not device_set or device in device_set)
@@ -233,8 +291,10 @@ def render_files(session: Session, *, sites: Iterable[str] = (), devices: Iterab
         "netgen": __version__,
         "inputs": {
             "inventory": {"path": session.path.name, "sha256": inv.digest},
-            "lock": {"path": session.lock_path.name,
-                     "sha256": digest_bytes(dump_lock(session.allocation.lock).encode())},
+            "lock": {
+                "path": session.lock_path.name,
+                "sha256": digest_bytes(dump_lock(session.allocation.lock).encode()),
+            },
         },
         "filters": {"sites": sorted(site_set), "devices": sorted(device_set)},
     }
@@ -247,25 +307,48 @@ def _check_filters(session: Session, sites: set[str], devices: set[str]) -> None
     inv = session.loaded.inventory
     known_sites = {s.name for s in inv.sites}
     known_devices = {d.name for d in inv.devices()}
-    diags = [Diagnostic("NG508", f"--site {s!r} matches no site",
-                        hint="sites: " + ", ".join(sorted(known_sites)))
-             for s in sorted(sites - known_sites)]
-    diags += [Diagnostic("NG508", f"--device {d!r} matches no device",
-                         hint="devices: " + ", ".join(sorted(known_devices)))
-              for d in sorted(devices - known_devices)]
+    diags = [
+        Diagnostic(
+            "NG508",
+            f"--site {s!r} matches no site",
+            hint="sites: " + ", ".join(sorted(known_sites)),
+        )
+        for s in sorted(sites - known_sites)
+    ]
+    diags += [
+        Diagnostic(
+            "NG508",
+            f"--device {d!r} matches no device",
+            hint="devices: " + ", ".join(sorted(known_devices)),
+        )
+        for d in sorted(devices - known_devices)
+    ]
     if diags:
         raise UserError(diags)
 
 
-def render(inventory: str | Path, out_dir: str | Path | None, *, check: bool = False,
-           sites: Iterable[str] = (), devices: Iterable[str] = (),
-           reveal_secrets: bool = False, allow_placeholders: bool = False,
-           psks: dict[str, str] | None = None) -> RenderResult:
+def render(
+    inventory: str | Path,
+    out_dir: str | Path | None,
+    *,
+    check: bool = False,
+    sites: Iterable[str] = (),
+    devices: Iterable[str] = (),
+    reveal_secrets: bool = False,
+    allow_placeholders: bool = False,
+    psks: dict[str, str] | None = None,
+) -> RenderResult:
     """Render to ``out_dir`` (atomically), or compare with it when ``check``; ``out_dir=None``
     renders in memory only (the CLI's ``-o -``)."""
     session = open_session(inventory)
-    files = render_files(session, sites=sites, devices=devices, psks=psks,
-                         reveal_secrets=reveal_secrets, allow_placeholders=allow_placeholders)
+    files = render_files(
+        session,
+        sites=sites,
+        devices=devices,
+        psks=psks,
+        reveal_secrets=reveal_secrets,
+        allow_placeholders=allow_placeholders,
+    )
     if out_dir is None:
         return RenderResult(files, None, False, diagnostics=session.diagnostics)
     target = Path(out_dir)
@@ -281,14 +364,20 @@ def render(inventory: str | Path, out_dir: str | Path | None, *, check: bool = F
 
 # -- vendors -------------------------------------------------------------------------------
 
+
 def vendors() -> list[dict[str, Any]]:
     """The registry as plain data."""
     reg = load_registry()
     return [
-        {"id": v.id, "name": v.display_name, "versions": v.platform_versions,
-         "default_version": v.default_version, "tested_versions": v.tested_versions,
-         "capabilities": sorted(v.capabilities),
-         "outputs": [o.filename for o in v.outputs],
-         "hier_config_platform": v.hier_config_platform}
+        {
+            "id": v.id,
+            "name": v.display_name,
+            "versions": v.platform_versions,
+            "default_version": v.default_version,
+            "tested_versions": v.tested_versions,
+            "capabilities": sorted(v.capabilities),
+            "outputs": [o.filename for o in v.outputs],
+            "hier_config_platform": v.hier_config_platform,
+        }
         for v in (reg.vendors[i] for i in reg.ids())
     ]

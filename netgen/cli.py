@@ -43,8 +43,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """netgen: Cloudflare Magic WAN tunnels, planned and rendered."""
 
@@ -59,7 +63,7 @@ def _run(fn: Callable[[], T], *, as_json: bool, debug: bool) -> T:
         _internal(exc, debug)
     except (KeyboardInterrupt, typer.Exit):
         raise
-    except Exception as exc:  # noqa: BLE001 - a bug: exit 70 with a short report
+    except Exception as exc:
         _internal(exc, debug)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -78,8 +82,7 @@ def _internal(exc: BaseException, debug: bool) -> None:
     if debug:
         err.print("".join(traceback.format_exception(exc)), markup=False)
     else:
-        err.print("this is a bug in netgen; rerun with --debug for the traceback",
-                  markup=False)
+        err.print("this is a bug in netgen; rerun with --debug for the traceback", markup=False)
     raise typer.Exit(70)
 
 
@@ -103,60 +106,106 @@ def validate(inventory: InventoryArg, as_json: JsonOpt = False, debug: DebugOpt 
     """Check the inventory against the schema and Cloudflare's rules; report every problem."""
     result = _run(lambda: api.validate(inventory), as_json=as_json, debug=debug)
     if as_json:
-        print_json({"ok": True, "inventory": str(result.inventory), "sites": result.sites,
-                    "devices": result.devices, "tunnels": result.tunnels,
-                    "diagnostics": [d.to_json() for d in result.diagnostics]})
+        print_json(
+            {
+                "ok": True,
+                "inventory": str(result.inventory),
+                "sites": result.sites,
+                "devices": result.devices,
+                "tunnels": result.tunnels,
+                "diagnostics": [d.to_json() for d in result.diagnostics],
+            }
+        )
     else:
-        sys.stdout.write(f"{result.inventory}: ok ({result.sites} sites, {result.devices} "
-                         f"devices, {result.tunnels} tunnels)\n")
+        sys.stdout.write(
+            f"{result.inventory}: ok ({result.sites} sites, {result.devices} "
+            f"devices, {result.tunnels} tunnels)\n"
+        )
     print_diagnostics(result.diagnostics)
 
 
 @app.command()
 def plan(
     inventory: InventoryArg,
-    write_lock: Annotated[bool, typer.Option("--write-lock", help="Write netgen.lock.yaml.")]
-    = False,
+    write_lock: Annotated[
+        bool, typer.Option("--write-lock", help="Write netgen.lock.yaml.")
+    ] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Release orphaned tunnels.")] = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Show tunnel names, /31s, statuses and the Cloudflare API payloads."""
-    result = _run(lambda: api.plan(inventory, write_lock=write_lock, prune=prune),
-                  as_json=as_json, debug=debug)
+    result = _run(
+        lambda: api.plan(inventory, write_lock=write_lock, prune=prune),
+        as_json=as_json,
+        debug=debug,
+    )
     if as_json:
         print_json(result.to_json())
     else:
-        rows = [[t["site"], t["device"], t["name"], t["type"], t["endpoint"],
-                 t["cloudflare_address"], t["customer_address"], t["status"]]
-                for t in result.tunnels]
-        rows += [[o["site"], o["device"], o["name"], "-", o["endpoint"],
-                  o["interface_address"], "-", o["status"]] for o in result.orphans]
-        print_table(["site", "device", "tunnel", "type", "endpoint", "cloudflare side",
-                           "customer side", "status"], rows)
+        rows = [
+            [
+                t["site"],
+                t["device"],
+                t["name"],
+                t["type"],
+                t["endpoint"],
+                t["cloudflare_address"],
+                t["customer_address"],
+                t["status"],
+            ]
+            for t in result.tunnels
+        ]
+        rows += [
+            [
+                o["site"],
+                o["device"],
+                o["name"],
+                "-",
+                o["endpoint"],
+                o["interface_address"],
+                "-",
+                o["status"],
+            ]
+            for o in result.orphans
+        ]
+        print_table(
+            [
+                "site",
+                "device",
+                "tunnel",
+                "type",
+                "endpoint",
+                "cloudflare side",
+                "customer side",
+                "status",
+            ],
+            rows,
+        )
     print_diagnostics(result.diagnostics)
     err = stderr()
     if result.lock_written:
         err.print(f"lock written: {result.lock_path}", markup=False)
     elif result.lock_changed:
-        err.print("lock not written (use --write-lock to record these allocations)",
-                  markup=False)
+        err.print("lock not written (use --write-lock to record these allocations)", markup=False)
 
 
 @app.command()
 def render(
     inventory: InventoryArg,
-    output: Annotated[str, typer.Option("-o", "--output",
-                                        help="Output directory, or - for stdout (one device).")],
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="Output directory, or - for stdout (one device).")
+    ],
     check: Annotated[bool, typer.Option("--check", help="Exit 3 if DIR differs.")] = False,
     site: Annotated[list[str] | None, typer.Option("--site", help="Only this site.")] = None,
-    device: Annotated[list[str] | None, typer.Option("--device", help="Only this device.")]
-    = None,
-    reveal_secrets: Annotated[bool, typer.Option("--reveal-secrets",
-                                                 help="Write real PSKs (files become 0600).")]
-    = False,
-    allow_placeholders: Annotated[bool, typer.Option(
-        "--allow-placeholders", help="Render even when API identities are missing.")] = False,
+    device: Annotated[list[str] | None, typer.Option("--device", help="Only this device.")] = None,
+    reveal_secrets: Annotated[
+        bool, typer.Option("--reveal-secrets", help="Write real PSKs (files become 0600).")
+    ] = False,
+    allow_placeholders: Annotated[
+        bool,
+        typer.Option("--allow-placeholders", help="Render even when API identities are missing."),
+    ] = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -164,10 +213,19 @@ def render(
     to_stdout = output == "-"
     if to_stdout and check:
         raise typer.BadParameter("--check needs a directory", param_hint="-o")
-    result = _run(lambda: api.render(
-        inventory, None if to_stdout else Path(output), check=check, sites=site or (),
-        devices=device or (), reveal_secrets=reveal_secrets,
-        allow_placeholders=allow_placeholders), as_json=as_json, debug=debug)
+    result = _run(
+        lambda: api.render(
+            inventory,
+            None if to_stdout else Path(output),
+            check=check,
+            sites=site or (),
+            devices=device or (),
+            reveal_secrets=reveal_secrets,
+            allow_placeholders=allow_placeholders,
+        ),
+        as_json=as_json,
+        debug=debug,
+    )
     print_diagnostics(result.diagnostics)
     if to_stdout:
         _print_device(result.files, as_json)
@@ -188,11 +246,21 @@ def render(
 
 def _print_device(files: list[Any], as_json: bool) -> None:
     configs = [f for f in files if f.path.startswith("sites/")]
-    devices = {f.path.rsplit("/", 1)[0] + "/" + f.path.rsplit("/", 1)[1].split(".")[0]
-               for f in configs}
+    devices = {
+        f.path.rsplit("/", 1)[0] + "/" + f.path.rsplit("/", 1)[1].split(".")[0] for f in configs
+    }
     if len(devices) != 1:
-        _fail([Diagnostic("NG508", f"-o - prints one device, but {len(devices)} are selected",
-                          hint="add --device NAME")], as_json, 1)
+        _fail(
+            [
+                Diagnostic(
+                    "NG508",
+                    f"-o - prints one device, but {len(devices)} are selected",
+                    hint="add --device NAME",
+                )
+            ],
+            as_json,
+            1,
+        )
     if as_json:
         print_json({"files": [{"path": f.path, "content": f.content.decode()} for f in configs]})
         return
@@ -209,9 +277,18 @@ def vendors(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     if as_json:
         print_json({"vendors": data})
         return
-    print_table(["id", "name", "versions (default)", "capabilities"], [
-        [v["id"], v["name"], ", ".join(v["versions"]) + f" ({v['default_version']})",
-         ", ".join(v["capabilities"])] for v in data])
+    print_table(
+        ["id", "name", "versions (default)", "capabilities"],
+        [
+            [
+                v["id"],
+                v["name"],
+                ", ".join(v["versions"]) + f" ({v['default_version']})",
+                ", ".join(v["capabilities"]),
+            ]
+            for v in data
+        ],
+    )
 
 
 def main() -> None:

@@ -43,6 +43,8 @@ def print_json(data: Any) -> None:
 def print_table(columns: list[str], rows: list[list[str]]) -> None:
     """Plain aligned columns: readable in a terminal, greppable in a pipe, never wrapped."""
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-             for row in [columns, ["-" * w for w in widths], *rows]]
+    lines = [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+        for row in [columns, ["-" * w for w in widths], *rows]
+    ]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -75,8 +75,12 @@ def suite_problems(suite: CryptoSuite) -> list[tuple[str, str]]:
     ):
         if is_aead(enc):
             if integ is not None:
-                out.append((f"{part}.integrity",
-                            f"{part}.integrity must be omitted with {enc} (AEAD cipher)"))
+                out.append(
+                    (
+                        f"{part}.integrity",
+                        f"{part}.integrity must be omitted with {enc} (AEAD cipher)",
+                    )
+                )
         elif integ is None:
             out.append((f"{part}.integrity", f"{part}.integrity is required with {enc}"))
         else:

@@ -32,33 +32,49 @@ class LoadedInventory:
 
 def sticky_names(lock: LockFile) -> dict[Slot, str]:
     """Generated names remembered in the lock, keyed by (device, wan, endpoint)."""
-    return {(t.device, t.wan, t.endpoint): name
-            for name, t in lock.tunnels.items() if t.generated}
+    return {(t.device, t.wan, t.endpoint): name for name, t in lock.tunnels.items() if t.generated}
 
 
-def parse_inventory(doc: LoadedDocument, lock: LockFile | None = None,
-                    extra_checks: list[Diagnostic] | None = None) -> LoadedInventory:
+def parse_inventory(
+    doc: LoadedDocument, lock: LockFile | None = None, extra_checks: list[Diagnostic] | None = None
+) -> LoadedInventory:
     """Validate a loaded document; raise :class:`UserError` with every error found."""
     index = doc.index
     data: Any = doc.data
     if not isinstance(data, dict):
-        raise UserError([Diagnostic("NG105", "the inventory must be a YAML mapping",
-                                    position=index.position(()),
-                                    hint="start from `netgen init`")])
+        raise UserError(
+            [
+                Diagnostic(
+                    "NG105",
+                    "the inventory must be a YAML mapping",
+                    position=index.position(()),
+                    hint="start from `netgen init`",
+                )
+            ]
+        )
     version = data.get("netgen")
     if version != SCHEMA_VERSION:
         where = index.position(("netgen",)) if "netgen" in data else index.position(())
-        raise UserError([Diagnostic(
-            "NG104", f"unsupported inventory schema version {version!r}", position=where,
-            hint=f"this netgen reads `netgen: {SCHEMA_VERSION}`")])
+        raise UserError(
+            [
+                Diagnostic(
+                    "NG104",
+                    f"unsupported inventory schema version {version!r}",
+                    position=where,
+                    hint=f"this netgen reads `netgen: {SCHEMA_VERSION}`",
+                )
+            ]
+        )
     try:
         with paused_gc():
             model = InventoryIn.model_validate(data)
     except ValidationError as exc:
-        raise UserError(sort_diagnostics(
-            diagnostics_from_validation(exc, index, InventoryIn))) from None
-    inv = resolve_inventory(model, file=index.file, digest=doc.digest,
-                            sticky_names=sticky_names(lock) if lock else None)
+        raise UserError(
+            sort_diagnostics(diagnostics_from_validation(exc, index, InventoryIn))
+        ) from None
+    inv = resolve_inventory(
+        model, file=index.file, digest=doc.digest, sticky_names=sticky_names(lock) if lock else None
+    )
     diags = run_checks(inv, index) + list(extra_checks or [])
     if any(d.severity is Severity.ERROR for d in diags):
         raise UserError(sort_diagnostics(diags))

@@ -106,13 +106,19 @@ def parse_lock(data: Any, index: Any) -> LockFile:
         return LockFile.model_validate(data)
     except ValidationError as exc:
         diags = diagnostics_from_validation(exc, index, LockFile)
-        raise UserError([
-            d.__class__(code="NG402", message=f"lock file: {d.message}", severity=d.severity,
-                        position=d.position,
-                        hint="restore the lock from version control, or fix the entry",
-                        field=d.field)
-            for d in diags
-        ]) from None
+        raise UserError(
+            [
+                d.__class__(
+                    code="NG402",
+                    message=f"lock file: {d.message}",
+                    severity=d.severity,
+                    position=d.position,
+                    hint="restore the lock from version control, or fix the entry",
+                    field=d.field,
+                )
+                for d in diags
+            ]
+        ) from None
 
 
 def dump_lock(lock: LockFile) -> str:
@@ -134,6 +140,11 @@ def dump_lock(lock: LockFile) -> str:
             if facts:
                 entry["cloudflare"] = facts
         tunnels[name] = entry
-    body = yaml.dump({"netgen_lock": 1, "tunnels": tunnels}, Dumper=yaml.CSafeDumper,
-                     sort_keys=False, default_flow_style=False, width=1000)
+    body = yaml.dump(
+        {"netgen_lock": 1, "tunnels": tunnels},
+        Dumper=yaml.CSafeDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1000,
+    )
     return LOCK_HEADER + body

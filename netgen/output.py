@@ -48,8 +48,12 @@ def json_bytes(data: Any) -> bytes:
 def manifest_file(files: list[RenderedFile], header: dict[str, Any]) -> RenderedFile:
     """MANIFEST.json listing every file with its sha256 (and whether it holds secrets)."""
     entries = [
-        {"path": f.path, "sha256": hashlib.sha256(f.content).hexdigest(),
-         "size": len(f.content), "secret": f.secret}
+        {
+            "path": f.path,
+            "sha256": hashlib.sha256(f.content).hexdigest(),
+            "size": len(f.content),
+            "secret": f.secret,
+        }
         for f in sorted(files, key=lambda f: f.path)
     ]
     return RenderedFile(MANIFEST, json_bytes({**header, "files": entries}))
@@ -65,19 +69,22 @@ def write_tree(out_dir: Path, files: Iterable[RenderedFile]) -> None:
     """Replace ``out_dir`` with exactly ``files``; atomic as a whole."""
     out_dir = out_dir.resolve()
     if out_dir.exists() and not out_dir.is_dir():
-        raise UserError.single("NG901", "output path exists and is not a directory",
-                               file=out_dir)
+        raise UserError.single("NG901", "output path exists and is not a directory", file=out_dir)
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
         raise UserError.single(
-            "NG901", "output directory is not empty and was not written by netgen",
-            file=out_dir, hint="choose an empty or new directory; netgen replaces it whole")
+            "NG901",
+            "output directory is not empty and was not written by netgen",
+            file=out_dir,
+            hint="choose an empty or new directory; netgen replaces it whole",
+        )
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
     except OSError as exc:
-        raise UserError.single("NG901", f"cannot create output directory: {exc.strerror}",
-                               file=out_dir) from None
+        raise UserError.single(
+            "NG901", f"cannot create output directory: {exc.strerror}", file=out_dir
+        ) from None
     try:
         made: set[Path] = set()
         for f in files:
@@ -92,8 +99,9 @@ def write_tree(out_dir: Path, files: Iterable[RenderedFile]) -> None:
         _swap(staging, out_dir)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise UserError.single("NG901", f"cannot write output: {exc.strerror}",
-                               file=out_dir) from None
+        raise UserError.single(
+            "NG901", f"cannot write output: {exc.strerror}", file=out_dir
+        ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

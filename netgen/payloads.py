@@ -17,8 +17,12 @@ from netgen.model.neutral import Inventory, Tunnel
 
 def _health_check(t: Tunnel) -> dict[str, Any]:
     hc = t.settings.health_check
-    body: dict[str, Any] = {"enabled": hc.enabled, "type": hc.type, "rate": hc.rate,
-                            "direction": hc.direction}
+    body: dict[str, Any] = {
+        "enabled": hc.enabled,
+        "type": hc.type,
+        "rate": hc.rate,
+        "direction": hc.direction,
+    }
     if hc.target is not None:
         body["target"] = str(hc.target)
     return body
@@ -67,11 +71,13 @@ def build_payloads(inv: Inventory, alloc: Allocation) -> dict[str, list[dict[str
             ipsec.append(body)
         customer = tunnel_sides(alloc.assignments[name].interface_address).customer
         for prefix in lans.get(t.site, ()):
-            routes.append({
-                "prefix": str(prefix),
-                "nexthop": str(customer),
-                "priority": t.priority,
-                "description": f"netgen: {t.site} via {t.name}",
-            })
+            routes.append(
+                {
+                    "prefix": str(prefix),
+                    "nexthop": str(customer),
+                    "priority": t.priority,
+                    "description": f"netgen: {t.site} via {t.name}",
+                }
+            )
     routes.sort(key=lambda r: (r["prefix"], r["priority"], r["nexthop"]))
     return {"gre_tunnels": gre, "ipsec_tunnels": ipsec, "routes": routes}

@@ -66,8 +66,9 @@ def distances(tunnels: list[Tunnel]) -> dict[str, int]:
 class DevicePlanner:
     """Builds one device's plan, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, inputs: PlanInputs, device: Device, vendor: VendorProfile,
-                 version: str) -> None:
+    def __init__(
+        self, inputs: PlanInputs, device: Device, vendor: VendorProfile, version: str
+    ) -> None:
         self.inputs = inputs
         self.device = device
         self.vendor = vendor
@@ -75,14 +76,19 @@ class DevicePlanner:
         self.diags: list[Diagnostic] = []
 
     def error(self, path: PathKey, code: str, message: str, hint: str | None = None) -> None:
-        self.diags.append(Diagnostic(code, message, position=self.inputs.index.position(path),
-                                     hint=hint))
+        self.diags.append(
+            Diagnostic(code, message, position=self.inputs.index.position(path), hint=hint)
+        )
 
     def text(self, value: str, what: str, path: PathKey) -> str:
         problem = self.vendor.check_text(value)
         if problem:
-            self.error(path, "NG502", f"{what} {value!r} of {self.device.name} {problem}",
-                       "remove quotes, newlines and command separators from the text")
+            self.error(
+                path,
+                "NG502",
+                f"{what} {value!r} of {self.device.name} {problem}",
+                "remove quotes, newlines and command separators from the text",
+            )
         return value
 
     def opt_text(self, value: str | None, what: str, path: PathKey) -> str | None:
@@ -92,56 +98,80 @@ class DevicePlanner:
         mapping: Mapping[object, str] = getattr(self.vendor.keywords, table)
         word = mapping.get(value)
         if word is None:
-            self.error(path, "NG501",
-                       f"{self.vendor.display_name} cannot express {feature} {value!r} "
-                       f"(device {self.device.name})",
-                       "choose a value this vendor supports, or another vendor")
+            self.error(
+                path,
+                "NG501",
+                f"{self.vendor.display_name} cannot express {feature} {value!r} "
+                f"(device {self.device.name})",
+                "choose a value this vendor supports, or another vendor",
+            )
             return f"<unsupported:{value}>"
         return word
 
     def capability(self, cap: str, path: PathKey, feature: str) -> None:
         if not self.vendor.can(cap):
-            self.error(path, "NG501", f"{self.vendor.display_name} cannot express {feature} "
-                       f"(device {self.device.name})",
-                       "change the setting for this device, or use another vendor")
+            self.error(
+                path,
+                "NG501",
+                f"{self.vendor.display_name} cannot express {feature} (device {self.device.name})",
+                "change the setting for this device, or use another vendor",
+            )
 
     # -- pieces -------------------------------------------------------------------------
 
     def wan(self, link: WanLink) -> WanPlan:
         iface = self.text(link.interface, "WAN interface", (*link.path, "interface"))
-        return WanPlan(link.name, iface, str(link.address),
-                       str(link.gateway) if link.gateway else None, link.behind_nat)
+        return WanPlan(
+            link.name,
+            iface,
+            str(link.address),
+            str(link.gateway) if link.gateway else None,
+            link.behind_nat,
+        )
 
-    def proposals(self, tunnels: list[Tunnel]) -> tuple[dict[CryptoSuite, IkeProposal],
-                                                        dict[CryptoSuite, EspProposal]]:
-        suites = sorted({t.settings.ipsec.crypto for t in tunnels
-                         if t.settings.tunnel_type == "ipsec"}, key=repr)
+    def proposals(
+        self, tunnels: list[Tunnel]
+    ) -> tuple[dict[CryptoSuite, IkeProposal], dict[CryptoSuite, EspProposal]]:
+        suites = sorted(
+            {t.settings.ipsec.crypto for t in tunnels if t.settings.tunnel_type == "ipsec"},
+            key=repr,
+        )
         names = suite_names(suites)
         ike: dict[CryptoSuite, IkeProposal] = {}
         esp: dict[CryptoSuite, EspProposal] = {}
         for s in suites:
-            where = next(t.origin("ipsec.crypto") for t in tunnels
-                         if t.settings.tunnel_type == "ipsec" and t.settings.ipsec.crypto == s)
+            where = next(
+                t.origin("ipsec.crypto")
+                for t in tunnels
+                if t.settings.tunnel_type == "ipsec" and t.settings.ipsec.crypto == s
+            )
             kw = self.keyword
             ike[s] = IkeProposal(
                 name=names[s],
                 encryption=kw("ike_encryption", s.ike_encryption, where, "IKE encryption"),
-                integrity=None if s.ike_integrity is None else kw(
-                    "ike_integrity", s.ike_integrity, where, "IKE integrity"),
+                integrity=None
+                if s.ike_integrity is None
+                else kw("ike_integrity", s.ike_integrity, where, "IKE integrity"),
                 prf=kw("ike_prf", s.ike_prf, where, "IKE PRF"),
                 dh_group=kw("dh_group", s.ike_dh_group, where, "DH group"),
-                lifetime=s.ike_lifetime, aead=is_aead(s.ike_encryption))
+                lifetime=s.ike_lifetime,
+                aead=is_aead(s.ike_encryption),
+            )
             esp[s] = EspProposal(
                 name=names[s],
                 encryption=kw("esp_encryption", s.esp_encryption, where, "ESP encryption"),
-                integrity=None if s.esp_integrity is None else kw(
-                    "esp_integrity", s.esp_integrity, where, "ESP integrity"),
+                integrity=None
+                if s.esp_integrity is None
+                else kw("esp_integrity", s.esp_integrity, where, "ESP integrity"),
                 pfs_group=kw("pfs_group", s.esp_pfs_group, where, "PFS group"),
-                lifetime=s.child_lifetime, aead=is_aead(s.esp_encryption))
+                lifetime=s.child_lifetime,
+                aead=is_aead(s.esp_encryption),
+            )
         return ike, esp
 
-    def ipsec(self, t: Tunnel, link: WanLink, ike: IkeProposal, esp: EspProposal,
-              endpoint_address: str) -> IpsecPlan:
+    def ipsec(
+        self, t: Tunnel, link: WanLink, ike: IkeProposal, esp: EspProposal, endpoint_address: str
+    ) -> IpsecPlan:
         s = t.settings.ipsec
         kind = s.local_id
         where = t.origin("ipsec.local_id")
@@ -156,11 +186,14 @@ class DevicePlanner:
                 placeholder = True
                 raw = PLACEHOLDER_IDS[kind].format(slug=t.name.lower().replace("_", "-"))
                 if not self.inputs.allow_placeholders:
-                    self.error(t.path, "NG503",
-                               f"tunnel {t.name} needs its {ID_FIELDS[kind]} from the "
-                               "Cloudflare API, which is not in the lock yet",
-                               "create the tunnel at Cloudflare and run `netgen import`, or "
-                               "render with --allow-placeholders")
+                    self.error(
+                        t.path,
+                        "NG503",
+                        f"tunnel {t.name} needs its {ID_FIELDS[kind]} from the "
+                        "Cloudflare API, which is not in the lock yet",
+                        "create the tunnel at Cloudflare and run `netgen import`, or "
+                        "render with --allow-placeholders",
+                    )
             else:
                 raw = self.text(found, ID_FIELDS[kind], t.path)
         fmt = self.vendor.local_id_format.get(kind, "{value}")  # type: ignore[call-overload]
@@ -168,18 +201,30 @@ class DevicePlanner:
         if link.behind_nat:
             self.capability("nat_t", (*link.path, "behind_nat"), "NAT traversal (behind_nat)")
         if t.settings.replay_protection:
-            self.capability("replay_protection", t.origin("replay_protection"),
-                            "replay_protection")
+            self.capability("replay_protection", t.origin("replay_protection"), "replay_protection")
         return IpsecPlan(
-            ike=ike, esp=esp, local_id_kind=kind, local_id_type=id_type,
-            local_id=fmt.format(value=raw), local_id_placeholder=placeholder,
+            ike=ike,
+            esp=esp,
+            local_id_kind=kind,
+            local_id_type=id_type,
+            local_id=fmt.format(value=raw),
+            local_id_placeholder=placeholder,
             remote_id=endpoint_address,
             psk=psk if psk is not None else self.vendor.psk_placeholder.format(tunnel=t.name),
             psk_placeholder=psk is None,
-            dpd_interval=s.dpd_interval, dpd_timeout=s.dpd_timeout, nat_t=link.behind_nat)
+            dpd_interval=s.dpd_interval,
+            dpd_timeout=s.dpd_timeout,
+            nat_t=link.behind_nat,
+        )
 
-    def tunnel(self, t: Tunnel, dist: int, ike: dict[CryptoSuite, IkeProposal],
-               esp: dict[CryptoSuite, EspProposal], wans: dict[str, WanPlan]) -> TunnelPlan:
+    def tunnel(
+        self,
+        t: Tunnel,
+        dist: int,
+        ike: dict[CryptoSuite, IkeProposal],
+        esp: dict[CryptoSuite, EspProposal],
+        wans: dict[str, WanPlan],
+    ) -> TunnelPlan:
         s = t.settings
         self.capability(s.tunnel_type, t.origin("tunnel_type"), f"{s.tunnel_type} tunnels")
         a = self.inputs.allocation.assignments[t.name]
@@ -190,30 +235,48 @@ class DevicePlanner:
         target = None
         hc = s.health_check
         if hc.target is not None:
-            self.capability("legacy_health_check_target", t.origin("health_check.target"),
-                            "a legacy health-check target")
+            self.capability(
+                "legacy_health_check_target",
+                t.origin("health_check.target"),
+                "a legacy health-check target",
+            )
             target = str(hc.target)
         kind = "IPsec" if s.tunnel_type == "ipsec" else "GRE"
         desc = t.description or f"Cloudflare {kind} {t.name} to {t.endpoint}"
-        interface = (self.vendor.interface_name(s.tunnel_type, a.index)
-                     if s.tunnel_type in self.vendor.interfaces else f"<no-{s.tunnel_type}>")
+        naming = self.vendor.interfaces.get(s.tunnel_type)  # type: ignore[call-overload]
+        number = a.index + (naming.base if naming else 0)
         return TunnelPlan(
-            name=t.name, type=s.tunnel_type, index=a.index,
-            number=a.index + (self.vendor.interfaces[s.tunnel_type].base  # type: ignore[index]
-                              if s.tunnel_type in self.vendor.interfaces else 0),
-            interface=interface,
+            name=t.name,
+            type=s.tunnel_type,
+            index=a.index,
+            number=number,
+            interface=naming.format.format(number=number) if naming else f"<no-{s.tunnel_type}>",
             description=self.text(desc, "description", (*t.path, "description")),
-            endpoint_name=endpoint.name, endpoint_address=str(endpoint.address),
-            wan=wans[link.name], local_address=str(link.address),
+            endpoint_name=endpoint.name,
+            endpoint_address=str(endpoint.address),
+            wan=wans[link.name],
+            local_address=str(link.address),
             interface_address=str(a.interface_address),
-            cloudflare_address=str(sides.cloudflare), customer_address=str(sides.customer),
-            customer_cidr=str(sides.customer_interface), prefixlen=sides.prefixlen,
-            netmask=str(sides.network.netmask), network=str(sides.network),
-            mtu=s.mtu, mss=s.mss, ttl=s.ttl, priority=t.priority, distance=dist,
-            health_check_type=hc.type, health_check_direction=hc.direction,
-            health_check_target=target, replay_protection=s.replay_protection,
-            ipsec=self.ipsec(t, link, ike[s.ipsec.crypto], esp[s.ipsec.crypto],
-                             str(endpoint.address)) if s.tunnel_type == "ipsec" else None,
+            cloudflare_address=str(sides.cloudflare),
+            customer_address=str(sides.customer),
+            customer_cidr=str(sides.customer_interface),
+            prefixlen=sides.prefixlen,
+            netmask=str(sides.network.netmask),
+            network=str(sides.network),
+            mtu=s.mtu,
+            mss=s.mss,
+            ttl=s.ttl,
+            priority=t.priority,
+            distance=dist,
+            health_check_type=hc.type,
+            health_check_direction=hc.direction,
+            health_check_target=target,
+            replay_protection=s.replay_protection,
+            ipsec=self.ipsec(
+                t, link, ike[s.ipsec.crypto], esp[s.ipsec.crypto], str(endpoint.address)
+            )
+            if s.tunnel_type == "ipsec"
+            else None,
         )
 
 
@@ -221,15 +284,28 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
     """The complete plan of one device; raises UserError listing every problem."""
     vendor = inputs.registry.get(device.vendor)
     if vendor is None:
-        raise UserError([Diagnostic("NG507", f"unknown vendor {device.vendor!r}",
-                                    position=inputs.index.position((*device.path, "vendor")),
-                                    hint="one of: " + ", ".join(inputs.registry.ids()))])
+        raise UserError(
+            [
+                Diagnostic(
+                    "NG507",
+                    f"unknown vendor {device.vendor!r}",
+                    position=inputs.index.position((*device.path, "vendor")),
+                    hint="one of: " + ", ".join(inputs.registry.ids()),
+                )
+            ]
+        )
     version = vendor.resolve_version(device.platform_version)
     if version is None:
-        raise UserError([Diagnostic(
-            "NG505", f"{vendor.display_name} {device.platform_version} is not supported",
-            position=inputs.index.position((*device.path, "platform_version")),
-            hint="supported: " + ", ".join(vendor.platform_versions))])
+        raise UserError(
+            [
+                Diagnostic(
+                    "NG505",
+                    f"{vendor.display_name} {device.platform_version} is not supported",
+                    position=inputs.index.position((*device.path, "platform_version")),
+                    hint="supported: " + ", ".join(vendor.platform_versions),
+                )
+            ]
+        )
     p = DevicePlanner(inputs, device, vendor, version)
     site = next(s for s in inputs.inventory.sites if s.name == device.site)
     tunnels = [inputs.inventory.tunnels[n] for n in device.tunnels]
@@ -244,25 +320,36 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
     if p.diags:
         raise UserError(p.diags)
     return DevicePlan(
-        netgen_version=__version__, vendor=vendor.id, vendor_name=vendor.display_name,
-        platform_version=version, input_digest=inputs.input_digest,
-        comment_prefix=vendor.comment_prefix, product=inputs.inventory.product,
-        site_name=site.name, site_description=site.description,
-        site_address=site.address, site_contact=site.contact,
+        netgen_version=__version__,
+        vendor=vendor.id,
+        vendor_name=vendor.display_name,
+        platform_version=version,
+        input_digest=inputs.input_digest,
+        comment_prefix=vendor.comment_prefix,
+        product=inputs.inventory.product,
+        site_name=site.name,
+        site_description=site.description,
+        site_address=site.address,
+        site_contact=site.contact,
         lan_prefixes=tuple(str(x) for x in site.lan_prefixes),
         device=device.name,
-        lan_interface=p.opt_text(device.lan_interface, "lan_interface",
-                                 (*device.path, "lan_interface")),
-        wan_links=tuple(wans[w.name] for w in device.wan), tunnels=tuple(plans),
-        ike_proposals=tuple(ike.values()), esp_proposals=tuple(esp.values()),
-        underlay_routes=_underlay(plans), routes=_routes(inputs, device, plans),
+        lan_interface=p.opt_text(
+            device.lan_interface, "lan_interface", (*device.path, "lan_interface")
+        ),
+        wan_links=tuple(wans[w.name] for w in device.wan),
+        tunnels=tuple(plans),
+        ike_proposals=tuple(ike.values()),
+        esp_proposals=tuple(esp.values()),
+        underlay_routes=_underlay(plans),
+        routes=_routes(inputs, device, plans),
         ecmp=len({t.distance for t in plans}) == 1 and len(plans) > 1,
         has_ipsec=any(t.type == "ipsec" for t in plans),
         has_gre=any(t.type == "gre" for t in plans),
         has_nat_t=any(t.ipsec is not None and t.ipsec.nat_t for t in plans),
-        multi_wan=multi, verification=tuple(vendor.verification),
-        secrets_revealed=inputs.reveal_secrets and any(
-            t.ipsec is not None and not t.ipsec.psk_placeholder for t in plans),
+        multi_wan=multi,
+        verification=tuple(vendor.verification),
+        secrets_revealed=inputs.reveal_secrets
+        and any(t.ipsec is not None and not t.ipsec.psk_placeholder for t in plans),
     )
 
 
@@ -272,16 +359,27 @@ def _underlay(plans: list[TunnelPlan]) -> tuple[UnderlayRoute, ...]:
         if t.wan.gateway is None:
             continue
         key = (t.endpoint_address, t.wan.name)
-        out.setdefault(key, UnderlayRoute(t.endpoint_name, t.endpoint_address,
-                                          f"{t.endpoint_address}/32", t.wan, t.wan.gateway))
+        out.setdefault(
+            key,
+            UnderlayRoute(
+                t.endpoint_name,
+                t.endpoint_address,
+                f"{t.endpoint_address}/32",
+                t.wan,
+                t.wan.gateway,
+            ),
+        )
     return tuple(out[k] for k in sorted(out))
 
 
-def _routes(inputs: PlanInputs, device: Device, plans: list[TunnelPlan]
-            ) -> tuple[RoutePlan, ...]:
+def _routes(inputs: PlanInputs, device: Device, plans: list[TunnelPlan]) -> tuple[RoutePlan, ...]:
     if not plans:
         return ()
-    hops = tuple(NextHop(t.name, t.interface, t.cloudflare_address, t.distance)
-                 for t in sorted(plans, key=lambda t: (t.distance, t.index)))
-    return tuple(RoutePlan(str(n), str(n.network_address), str(n.netmask), hops)
-                 for n in inputs.remote_prefixes.get(device.site, []))
+    hops = tuple(
+        NextHop(t.name, t.interface, t.cloudflare_address, t.distance)
+        for t in sorted(plans, key=lambda t: (t.distance, t.index))
+    )
+    return tuple(
+        RoutePlan(str(n), str(n.network_address), str(n.netmask), hops)
+        for n in inputs.remote_prefixes.get(device.site, [])
+    )

@@ -30,13 +30,13 @@ class RenderedFile:
     executable: bool = False
 
 
-class _NoneInOutput(Exception):
+class NoneInOutputError(Exception):
     pass
 
 
 def _finalize(value: Any) -> Any:
     if value is None:
-        raise _NoneInOutput("a template printed None (a missing value in the device plan)")
+        raise NoneInOutputError("a template printed None (a missing value in the device plan)")
     return value
 
 
@@ -68,28 +68,37 @@ def _template_line(exc: BaseException) -> tuple[str | None, int | None]:
 
 def _fail(exc: BaseException, template: str, device: str) -> NoReturn:
     file, line = _template_line(exc)
-    raise UserError([Diagnostic(
-        "NG504", f"template {template} failed for device {device}: {exc}",
-        position=Position(file or template, line),
-        hint="fix the template (templates only format the device plan)")]) from None
+    raise UserError(
+        [
+            Diagnostic(
+                "NG504",
+                f"template {template} failed for device {device}: {exc}",
+                position=Position(file or template, line),
+                hint="fix the template (templates only format the device plan)",
+            )
+        ]
+    ) from None
 
 
-def render_device(env: SandboxedEnvironment, vendor: VendorProfile, plan: DevicePlan
-                  ) -> list[RenderedFile]:
+def render_device(
+    env: SandboxedEnvironment, vendor: VendorProfile, plan: DevicePlan
+) -> list[RenderedFile]:
     """Every output file of one device (e.g. strongSwan: swanctl.conf and network.sh)."""
     out: list[RenderedFile] = []
     for spec in vendor.outputs:
         name = f"{vendor.id}/{spec.template}"
         try:
             text = env.get_template(name).render(plan=plan)
-        except (jinja2.TemplateError, _NoneInOutput, AttributeError, TypeError) as exc:
+        except (jinja2.TemplateError, NoneInOutputError, AttributeError, TypeError) as exc:
             _fail(exc, name, plan.device)
         text = text.replace("\r\n", "\n").rstrip("\n") + "\n"
         filename = spec.filename.format(device=plan.device)
-        out.append(RenderedFile(
-            path=f"sites/{plan.site_name}/{filename}",
-            content=text.encode(),
-            secret=plan.secrets_revealed,
-            executable=spec.executable,
-        ))
+        out.append(
+            RenderedFile(
+                path=f"sites/{plan.site_name}/{filename}",
+                content=text.encode(),
+                secret=plan.secrets_revealed,
+                executable=spec.executable,
+            )
+        )
     return out

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from netgen.crypto import PROFILES
-from netgen.model.inventory_schema import InventoryIn, SettingsIn, TunnelIn
+from netgen.model.inventory_schema import InventoryIn, TunnelIn
 from netgen.model.neutral import (
     CryptoSuite,
     Device,
@@ -59,8 +59,13 @@ def _merge(layers: list[Layer]) -> _Merged:
     return _Merged(values, tuple(sorted(origins.items())))
 
 
-def _merge_into(values: dict[str, Any], origins: dict[str, PathKey], data: dict[str, Any],
-                path: PathKey, prefix: str) -> None:
+def _merge_into(
+    values: dict[str, Any],
+    origins: dict[str, PathKey],
+    data: dict[str, Any],
+    path: PathKey,
+    prefix: str,
+) -> None:
     for key, value in data.items():
         dotted = f"{prefix}{key}"
         sub = (*path, key)
@@ -188,8 +193,10 @@ def resolve_inventory(
     base_layers = _layer(model.defaults, ("defaults",))
     explicit_names = {t.name for s in model.sites for d in s.devices for t in d.tunnels or ()}
     names = NameAllocator(set(explicit_names), dict(sticky_names or {}))
-    endpoints = tuple(Endpoint(e.name, e.address, ("cloudflare", "endpoints", i))
-                      for i, e in enumerate(model.cloudflare.endpoints))
+    endpoints = tuple(
+        Endpoint(e.name, e.address, ("cloudflare", "endpoints", i))
+        for i, e in enumerate(model.cloudflare.endpoints)
+    )
     tunnels: dict[str, Tunnel] = {}
     duplicates: list[tuple[str, PathKey, PathKey]] = []
     pending: list[tuple[Slot, str, int, int, str, _Merged, PathKey]] = []
@@ -204,20 +211,31 @@ def resolve_inventory(
         for di, din in enumerate(sin.devices):
             dpath: PathKey = (*spath, "devices", di)
             dev_layers = site_layers + _layer(din.defaults, (*dpath, "defaults"))
-            wan = tuple(WanLink(w.name, w.interface, w.address, w.gateway, w.behind_nat,
-                                (*dpath, "wan", wi)) for wi, w in enumerate(din.wan))
+            wan = tuple(
+                WanLink(
+                    w.name, w.interface, w.address, w.gateway, w.behind_nat, (*dpath, "wan", wi)
+                )
+                for wi, w in enumerate(din.wan)
+            )
             tunnel_names: list[str] = []
             if din.tunnels is not None:
                 for ti, tin in enumerate(din.tunnels):
                     tpath: PathKey = (*dpath, "tunnels", ti)
                     merged = _merge([*dev_layers, _tunnel_layer(tin, tpath)])
                     tunnel = Tunnel(
-                        name=tin.name, site=sin.name, device=din.name, wan=tin.wan,
-                        endpoint=tin.endpoint, settings=_settings(merged.values, product),
-                        pinned_address=tin.interface_address, priority=tin.priority,
-                        description=tin.description, generated=False,
+                        name=tin.name,
+                        site=sin.name,
+                        device=din.name,
+                        wan=tin.wan,
+                        endpoint=tin.endpoint,
+                        settings=_settings(merged.values, product),
+                        pinned_address=tin.interface_address,
+                        priority=tin.priority,
+                        description=tin.description,
+                        generated=False,
                         psk_ref=PskRef(tin.psk.env, tin.psk.file) if tin.psk else None,
-                        path=tpath, origins=merged.origins,
+                        path=tpath,
+                        origins=merged.origins,
                     )
                     if tunnel.name in tunnels:
                         duplicates.append((tunnel.name, tpath, tunnels[tunnel.name].path))
@@ -229,12 +247,32 @@ def resolve_inventory(
                 for wi, w in enumerate(din.wan):
                     for ep in model.cloudflare.endpoints:
                         slot = (din.name, w.name, ep.name)
-                        pending.append((slot, sin.name, device_no[din.name], wi, ep.name,
-                                        merged, dpath))
-            devices.append(Device(din.name, sin.name, din.vendor, din.platform_version,
-                                  din.lan_interface, wan, tuple(tunnel_names), dpath))
-        sites.append(Site(sin.name, sin.address, sin.contact, sin.description,
-                          tuple(sin.lan_prefixes), tuple(devices), spath))
+                        pending.append(
+                            (slot, sin.name, device_no[din.name], wi, ep.name, merged, dpath)
+                        )
+            devices.append(
+                Device(
+                    din.name,
+                    sin.name,
+                    din.vendor,
+                    din.platform_version,
+                    din.lan_interface,
+                    wan,
+                    tuple(tunnel_names),
+                    dpath,
+                )
+            )
+        sites.append(
+            Site(
+                sin.name,
+                sin.address,
+                sin.contact,
+                sin.description,
+                tuple(sin.lan_prefixes),
+                tuple(devices),
+                spath,
+            )
+        )
 
     # Generated names are decided in a fixed order (site, device, link, endpoint by name),
     # so they do not depend on the order of sites or devices in the file.
@@ -247,26 +285,59 @@ def resolve_inventory(
         if settings is None:
             settings = settings_cache[key] = _settings(merged.values, product)
         tunnels[name] = Tunnel(
-            name=name, site=site, device=slot[0], wan=slot[1], endpoint=slot[2],
-            settings=settings, pinned_address=None, priority=100, description=None,
-            generated=True, psk_ref=None, path=dpath, origins=merged.origins,
+            name=name,
+            site=site,
+            device=slot[0],
+            wan=slot[1],
+            endpoint=slot[2],
+            settings=settings,
+            pinned_address=None,
+            priority=100,
+            description=None,
+            generated=True,
+            psk_ref=None,
+            path=dpath,
+            origins=merged.origins,
         )
         generated.setdefault(slot[0], []).append(name)
     if generated:
         sites = [_with_generated(s, generated) for s in sites]
     return Inventory(
-        file=file, digest=digest, account_id=model.account.id, product=product,
-        endpoints=endpoints, pools=tuple(model.cloudflare.interface_pool),
-        advertised_prefixes=tuple(model.cloudflare.advertised_prefixes), sites=tuple(sites),
-        tunnels=tunnels, duplicate_tunnels=tuple(duplicates),
+        file=file,
+        digest=digest,
+        account_id=model.account.id,
+        product=product,
+        endpoints=endpoints,
+        pools=tuple(model.cloudflare.interface_pool),
+        advertised_prefixes=tuple(model.cloudflare.advertised_prefixes),
+        sites=tuple(sites),
+        tunnels=tunnels,
+        duplicate_tunnels=tuple(duplicates),
     )
 
 
 def _with_generated(site: Site, generated: dict[str, list[str]]) -> Site:
     devices = tuple(
-        Device(d.name, d.site, d.vendor, d.platform_version, d.lan_interface, d.wan,
-               tuple(generated[d.name]), d.path) if d.name in generated else d
+        Device(
+            d.name,
+            d.site,
+            d.vendor,
+            d.platform_version,
+            d.lan_interface,
+            d.wan,
+            tuple(generated[d.name]),
+            d.path,
+        )
+        if d.name in generated
+        else d
         for d in site.devices
     )
-    return Site(site.name, site.address, site.contact, site.description, site.lan_prefixes,
-                devices, site.path)
+    return Site(
+        site.name,
+        site.address,
+        site.contact,
+        site.description,
+        site.lan_prefixes,
+        devices,
+        site.path,
+    )

@@ -76,13 +76,27 @@ def diagnostics_from_validation(
             owner = _model_at(root, loc[:-1])
             choices = sorted(owner.model_fields) if owner else []
             close = difflib.get_close_matches(key, choices, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else (
-                f"allowed keys: {', '.join(choices)}" if choices else "remove the key")
-            out.append(Diagnostic("NG201", f"unknown key {key!r} in {dotted(loc[:-1]) or 'top level'}",
-                                  position=pos, hint=hint, field=field))
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else (f"allowed keys: {', '.join(choices)}" if choices else "remove the key")
+            )
+            where = dotted(loc[:-1]) or "top level"
+            out.append(
+                Diagnostic(
+                    "NG201", f"unknown key {key!r} in {where}", position=pos, hint=hint, field=field
+                )
+            )
         elif kind == "missing":
-            out.append(Diagnostic("NG202", f"missing required field {field!r}", position=pos,
-                                  hint=f"add '{loc[-1]}:'", field=field))
+            out.append(
+                Diagnostic(
+                    "NG202",
+                    f"missing required field {field!r}",
+                    position=pos,
+                    hint=f"add '{loc[-1]}:'",
+                    field=field,
+                )
+            )
         else:
             value = err.get("input")
             shown = repr(value) if isinstance(value, str | int | float | bool) else None

@@ -116,8 +116,12 @@ class _Walker:
         marks = self.index.marks
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self._error(key_node, "NG102", "YAML merge keys (<<) are not supported",
-                            "write the keys out")
+                self._error(
+                    key_node,
+                    "NG102",
+                    "YAML merge keys (<<) are not supported",
+                    "write the keys out",
+                )
                 continue
             key = self.convert(key_node, path)
             if isinstance(key, list | dict):
@@ -152,8 +156,9 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise UserError.single("NG101", "file not found", file=path,
-                               hint="check the path") from None
+        raise UserError.single(
+            "NG101", "file not found", file=path, hint="check the path"
+        ) from None
     except IsADirectoryError:
         raise UserError.single("NG101", "is a directory, expected a file", file=path) from None
     except OSError as exc:
@@ -165,15 +170,20 @@ def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
     raw = text.encode() if isinstance(text, str) else text
     with paused_gc():
         try:
-            node = yaml.compose(raw, Loader=_Loader)  # noqa: S506 - CSafeLoader is safe
+            node = yaml.compose(raw, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             line = mark.line + 1 if mark else None
             col = mark.column + 1 if mark else None
             problem = exc.problem or "invalid YAML"
-            raise UserError.single("NG102", f"YAML syntax error: {problem}", file=file,
-                                   line=line, column=col,
-                                   hint="fix the indentation or quoting near this place") from None
+            raise UserError.single(
+                "NG102",
+                f"YAML syntax error: {problem}",
+                file=file,
+                line=line,
+                column=col,
+                hint="fix the indentation or quoting near this place",
+            ) from None
         except yaml.YAMLError as exc:
             raise UserError.single("NG102", f"YAML error: {exc}", file=file) from None
         walker = _Walker(file)

@@ -19,8 +19,12 @@ def write_starter(directory: Path, *, force: bool = False) -> Path:
     """Write ``inventory.yaml`` into ``directory``; never overwrite unless ``force``."""
     target = directory / "inventory.yaml"
     if target.exists() and not force:
-        raise UserError.single("NG901", "inventory.yaml already exists", file=target,
-                               hint="use --force to overwrite, or pick another directory")
+        raise UserError.single(
+            "NG901",
+            "inventory.yaml already exists",
+            file=target,
+            hint="use --force to overwrite, or pick another directory",
+        )
     try:
         atomic_write(target, starter_text().encode())
     except OSError as exc:

@@ -19,8 +19,17 @@ from netgen.schema_errors import diagnostics_from_validation
 from netgen.sources import load_yaml_file
 
 Capability = Literal[
-    "ipsec", "gre", "nat_t", "ecmp", "replay_protection", "legacy_health_check_target",
-    "local_id_fqdn", "local_id_user", "local_id_hex", "local_id_ipv4", "multi_wan",
+    "ipsec",
+    "gre",
+    "nat_t",
+    "ecmp",
+    "replay_protection",
+    "legacy_health_check_target",
+    "local_id_fqdn",
+    "local_id_user",
+    "local_id_hex",
+    "local_id_ipv4",
+    "multi_wan",
 ]
 ALL_CAPABILITIES: tuple[str, ...] = Capability.__args__  # type: ignore[attr-defined]
 
@@ -73,8 +82,7 @@ class VendorProfile(_Profile):
     outputs: Annotated[list[OutputFile], Field(min_length=1)]
     interfaces: dict[Literal["ipsec", "gre"], InterfaceNaming]
     keywords: KeywordMaps
-    local_id_format: dict[Literal["fqdn", "user", "hex", "ipv4"], str] = Field(
-        default_factory=dict)
+    local_id_format: dict[Literal["fqdn", "user", "hex", "ipv4"], str] = Field(default_factory=dict)
     psk_placeholder: Annotated[str, Field(pattern=r"\{tunnel\}")] = "<redacted:psk:{tunnel}>"
     text: TextRules
     verification: list[str] = Field(default_factory=list)
@@ -132,8 +140,15 @@ def load_registry(vendors_dir: Path | None = None, templates_dir: Path | None = 
             profile = VendorProfile.model_validate({**(doc.data or {}), "path": str(path)})
         except ValidationError as exc:
             for d in diagnostics_from_validation(exc, doc.index, VendorProfile):
-                diags.append(Diagnostic("NG506", f"vendor profile: {d.message}",
-                                        position=d.position, hint=d.hint, field=d.field))
+                diags.append(
+                    Diagnostic(
+                        "NG506",
+                        f"vendor profile: {d.message}",
+                        position=d.position,
+                        hint=d.hint,
+                        field=d.field,
+                    )
+                )
             continue
         diags.extend(_profile_problems(profile, path, tdir))
         vendors[profile.id] = profile
@@ -156,5 +171,7 @@ def _profile_problems(p: VendorProfile, path: Path, tdir: Path) -> list[Diagnost
             out.append(f"capability {kind} needs interfaces.{kind}")
     if not re.fullmatch(r"[^\n]{1,4}", p.comment_prefix):
         out.append("comment_prefix must be 1-4 characters")
-    return [Diagnostic("NG506", f"vendor profile {p.id}: {m}", position=Position(str(path)))
-            for m in out]
+    return [
+        Diagnostic("NG506", f"vendor profile {p.id}: {m}", position=Position(str(path)))
+        for m in out
+    ]

@@ -191,7 +191,7 @@ def _type_ok(typ: JunosType, value: str) -> bool:
 
 
 def _num(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _describe(typ: JunosType) -> str:
@@ -231,9 +231,9 @@ class _Checker:
         except ValueError as exc:
             self.errors.append(SchemaError(no, line, f"cannot split line: {exc}"))
             return
-        message = "not a 'set' command" if words[0] != "set" else None
-        if words[:2] == ["set", "routing-instances"] and len(words) > 3:
-            if words[3] in _ROUTING_INSTANCE_UNCHECKED:
+        message = "not a 'set <path>' command" if words[0] != "set" or len(words) < 2 else None
+        if words[:2] == ["set", "routing-instances"] and len(words) > 2:
+            if len(words) == 3 or words[3] in _ROUTING_INSTANCE_UNCHECKED:
                 return
             if words[3] != "routing-options":
                 close = difflib.get_close_matches(words[3], _ROUTING_INSTANCE_KEYWORDS)
@@ -255,7 +255,7 @@ class _Checker:
             if child is not None and (child.nokw or name in node.keys):
                 child = None
             words_used: tuple[str, ...] = (word,)
-            if child is None and scope in _OMITTED:
+            if child is None and scope in _OMITTED:  # 'interfaces st0': the word is a key
                 child, words_used, i = node.children[_OMITTED[scope]], (), i - 1
             if child is None:
                 free = [

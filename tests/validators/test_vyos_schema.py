@@ -290,8 +290,9 @@ def test_rendered_sections_identical_in_both_versions() -> None:
     old, new = load_vyos_tree("1.4").root, load_vyos_tree("1.5").root
     for top, sub in [("vpn", "ipsec"), ("interfaces", "vti"), ("interfaces", "tunnel")]:
         assert old.children[top].children[sub] == new.children[top].children[sub]
-    assert old.children["protocols"].children["static"] == (
-        new.children["protocols"].children["static"]
+    assert (
+        old.children["protocols"].children["static"]
+        == (new.children["protocols"].children["static"])
     )
 
 
