@@ -109,7 +109,9 @@ def diagnostics_from_validation(
 
 def _hint_for(kind: str) -> str | None:
     hints = {
-        "string_pattern_mismatch": "use letters, digits, '.', '_' and '-' (start with a letter or digit)",
+        "string_pattern_mismatch": (
+            "use letters, digits, '.', '_' and '-' (start with a letter or digit)"
+        ),
         "ip_v4_address": "write a dotted IPv4 address such as 203.0.113.10",
         "ip_v4_network": "write a network such as 10.10.0.0/16 (no host bits)",
         "ip_v4_interface": "write an address with prefix length such as 10.252.0.0/31",
