@@ -189,7 +189,7 @@ def check_references(inv: Inventory, index: PositionIndex) -> Iterator[Diagnosti
                 f"use one of: {names}",
             )
         key = (t.device, t.wan, t.endpoint)
-        if key in used:
+        if key in used and not t.generated:
             yield _diag(
                 index,
                 t.path,
