@@ -8,6 +8,7 @@ Cloudflare generates them with ``psk_generate`` (or takes yours through a PUT).
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 from netgen.addressing import tunnel_sides
@@ -79,5 +80,6 @@ def build_payloads(inv: Inventory, alloc: Allocation) -> dict[str, list[dict[str
                     "description": f"netgen: {t.site} via {t.name}",
                 }
             )
-    routes.sort(key=lambda r: (r["prefix"], r["priority"], r["nexthop"]))
+    routes.sort(key=lambda r: (IPv4Network(r["prefix"]), r["priority"],
+                               IPv4Address(r["nexthop"])))
     return {"gre_tunnels": gre, "ipsec_tunnels": ipsec, "routes": routes}
