@@ -24,6 +24,9 @@ No secrets are ever stored here.
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 from ipaddress import IPv4Address, IPv4Interface
 from pathlib import Path
 from typing import Any, Literal
@@ -121,9 +124,46 @@ def parse_lock(data: Any, index: Any) -> LockFile:
         ) from None
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@-]*")
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _scalar(value: object) -> str:
+    """A YAML scalar that reads back as exactly ``value`` (strings stay strings)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return _string_scalar(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _string_scalar(text: str) -> str:
+    if _PLAIN.fullmatch(text) and _RESOLVER.resolve(
+        yaml.ScalarNode, text, (True, False)
+    ) == "tag:yaml.org,2002:str":
+        return text
+    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def _emit(lines: list[str], data: dict[str, Any], indent: str) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict):
+            if value:
+                lines.append(f"{indent}{_scalar(key)}:")
+                _emit(lines, value, indent + "  ")
+        elif value is not None:
+            lines.append(f"{indent}{_scalar(key)}: {_scalar(value)}")
+
+
 def dump_lock(lock: LockFile) -> str:
-    """Stable text: sorted tunnels, fixed key order, no nulls."""
-    tunnels: dict[str, Any] = {}
+    """Stable text: sorted tunnels, fixed key order, no nulls.
+
+    Emitted directly (the structure is fixed and shallow): PyYAML's pure-Python representer
+    costs seconds for a fleet-sized lock.
+    """
+    lines = [LOCK_HEADER.rstrip("\n"), "netgen_lock: 1", "tunnels:" if lock.tunnels else
+             "tunnels: {}"]
     for name in sorted(lock.tunnels):
         t = lock.tunnels[name]
         entry: dict[str, Any] = {
@@ -132,19 +172,10 @@ def dump_lock(lock: LockFile) -> str:
             "wan": t.wan,
             "endpoint": t.endpoint,
             "generated": t.generated,
-            "interface_address": str(t.interface_address),
+            "interface_address": t.interface_address,
             "index": t.index,
         }
         if t.cloudflare is not None:
-            facts = t.cloudflare.model_dump(mode="json", exclude_none=True)
-            if facts:
-                entry["cloudflare"] = facts
-        tunnels[name] = entry
-    body = yaml.dump(
-        {"netgen_lock": 1, "tunnels": tunnels},
-        Dumper=yaml.CSafeDumper,
-        sort_keys=False,
-        default_flow_style=False,
-        width=1000,
-    )
-    return LOCK_HEADER + body
+            entry["cloudflare"] = t.cloudflare.model_dump(mode="json", exclude_none=True)
+        _emit(lines, {name: entry}, "  ")
+    return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ from ipaddress import IPv4Network
 import netaddr
 
 from netgen.allocate import Allocation
-from netgen.model.neutral import Inventory
+from netgen.model.neutral import Inventory, Site
 from netgen.sources import PositionIndex
 from netgen.vendors import Registry
 
@@ -169,6 +169,25 @@ class PlanInputs:
     reveal_secrets: bool = False
     allow_placeholders: bool = False
     remote_prefixes: dict[str, list[IPv4Network]] = field(default_factory=dict)
+    sites: dict[str, Site] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.sites:
+            self.sites = {s.name: s for s in self.inventory.sites}
+
+
+def _exclude(block: IPv4Network, own: tuple[IPv4Network, ...]) -> list[IPv4Network]:
+    """``block`` minus every network in ``own``, as the fewest CIDRs."""
+    pieces = [block]
+    for p in own:
+        nxt: list[IPv4Network] = []
+        for piece in pieces:
+            if p.subnet_of(piece):
+                nxt.extend(piece.address_exclude(p))
+            elif not piece.subnet_of(p):
+                nxt.append(piece)
+        pieces = nxt
+    return pieces
 
 
 def site_remote_prefixes(inv: Inventory) -> dict[str, list[IPv4Network]]:
@@ -182,8 +201,7 @@ def site_remote_prefixes(inv: Inventory) -> dict[str, list[IPv4Network]]:
     starts = [int(n.network_address) for n in merged]
     out: dict[str, list[IPv4Network]] = {}
     for site in inv.sites:
-        own = [netaddr.IPNetwork(str(p)) for p in site.lan_prefixes]
-        if not own:
+        if not site.lan_prefixes:
             out[site.name] = merged
             continue
         touched: set[int] = set()
@@ -193,7 +211,6 @@ def site_remote_prefixes(inv: Inventory) -> dict[str, list[IPv4Network]]:
                 touched.add(i)
         result = [n for i, n in enumerate(merged) if i not in touched]
         for i in touched:
-            remaining = netaddr.IPSet([str(merged[i])]) - netaddr.IPSet(own)
-            result.extend(IPv4Network(str(c)) for c in remaining.iter_cidrs())
+            result.extend(_exclude(merged[i], site.lan_prefixes))
         out[site.name] = sorted(result)
     return out

@@ -307,7 +307,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
             ]
         )
     p = DevicePlanner(inputs, device, vendor, version)
-    site = next(s for s in inputs.inventory.sites if s.name == device.site)
+    site = inputs.sites[device.site]
     tunnels = [inputs.inventory.tunnels[n] for n in device.tunnels]
     tunnels.sort(key=lambda t: inputs.allocation.assignments[t.name].index)
     wans = {w.name: p.wan(w) for w in device.wan}

@@ -7,6 +7,7 @@ and the whitespace policy is fixed (trim_blocks, lstrip_blocks, trailing newline
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +41,39 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+def _plan_types() -> dict[type, frozenset[str]]:
+    import netgen.plan as plan_module
+
+    out: dict[type, frozenset[str]] = {}
+    for obj in vars(plan_module).values():
+        if isinstance(obj, type) and dataclasses.is_dataclass(obj):
+            out[obj] = frozenset(f.name for f in dataclasses.fields(obj))
+    return out
+
+
+class PlanSandbox(SandboxedEnvironment):
+    """The sandbox, with a fast path for reading fields of the plan's own dataclasses.
+
+    Plan objects are plain data (frozen dataclasses); reading one of their declared fields is
+    always safe, so it skips the sandbox's per-access safety checks, which otherwise cost more
+    than the rendering itself. Everything else (methods, dunders, other objects) still goes
+    through the sandbox.
+    """
+
+    plan_fields: dict[type, frozenset[str]] = {}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        fields = self.plan_fields.get(type(obj))
+        if fields is not None and attribute in fields:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
+
 def make_environment(templates_root: Path) -> SandboxedEnvironment:
     """The one Jinja environment of a run. Template names are ``<vendor>/<file>``."""
-    env = SandboxedEnvironment(
+    if not PlanSandbox.plan_fields:
+        PlanSandbox.plan_fields = _plan_types()
+    env = PlanSandbox(
         loader=jinja2.FileSystemLoader(str(templates_root)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,

@@ -6,6 +6,7 @@ no change to core modules: the registry discovers every profile in the directory
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,12 @@ Capability = Literal[
     "multi_wan",
 ]
 ALL_CAPABILITIES: tuple[str, ...] = Capability.__args__  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=32)
+def _safe_text(forbidden: str) -> re.Pattern[str]:
+    """A pattern matching text free of ``forbidden`` characters and control characters."""
+    return re.compile(f"[^{re.escape(forbidden)}\\x00-\\x1f\\x7f]*")
 
 
 class _Profile(BaseModel):
@@ -107,6 +114,9 @@ class VendorProfile(_Profile):
 
     def check_text(self, value: str) -> str | None:
         """Why ``value`` cannot go into this vendor's config, or None."""
+        safe = _safe_text(self.text.forbidden).fullmatch(value)
+        if safe and len(value) <= self.text.max_length:
+            return None
         bad = sorted({c for c in value if c in self.text.forbidden or ord(c) < 32})
         if bad:
             shown = ", ".join(repr(c) for c in bad)
