@@ -139,9 +139,10 @@ def _scalar(value: object) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _string_scalar(text: str) -> str:
-    if _PLAIN.fullmatch(text) and _RESOLVER.resolve(
-        yaml.ScalarNode, text, (True, False)
-    ) == "tag:yaml.org,2002:str":
+    if (
+        _PLAIN.fullmatch(text)
+        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
+    ):
         return text
     return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
 
@@ -162,8 +163,11 @@ def dump_lock(lock: LockFile) -> str:
     Emitted directly (the structure is fixed and shallow): PyYAML's pure-Python representer
     costs seconds for a fleet-sized lock.
     """
-    lines = [LOCK_HEADER.rstrip("\n"), "netgen_lock: 1", "tunnels:" if lock.tunnels else
-             "tunnels: {}"]
+    lines = [
+        LOCK_HEADER.rstrip("\n"),
+        "netgen_lock: 1",
+        "tunnels:" if lock.tunnels else "tunnels: {}",
+    ]
     for name in sorted(lock.tunnels):
         t = lock.tunnels[name]
         entry: dict[str, Any] = {

@@ -80,6 +80,5 @@ def build_payloads(inv: Inventory, alloc: Allocation) -> dict[str, list[dict[str
                     "description": f"netgen: {t.site} via {t.name}",
                 }
             )
-    routes.sort(key=lambda r: (IPv4Network(r["prefix"]), r["priority"],
-                               IPv4Address(r["nexthop"])))
+    routes.sort(key=lambda r: (IPv4Network(r["prefix"]), r["priority"], IPv4Address(r["nexthop"])))
     return {"gre_tunnels": gre, "ipsec_tunnels": ipsec, "routes": routes}

@@ -48,6 +48,8 @@ class WanPlan:
     address: str
     gateway: str | None
     behind_nat: bool
+    index: int  # position of the link in the device's `wan` list (0, 1, ...)
+    route_table: int  # routing table for source-based underlay routing: 181, 182, ...
 
 
 @dataclass(frozen=True, slots=True)

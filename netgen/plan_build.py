@@ -25,6 +25,9 @@ from netgen.plan import (
 from netgen.sources import PathKey
 from netgen.vendors import VendorProfile
 
+# Per-WAN routing tables for source-based underlay routing (Linux, VyOS): 181, 182, ...
+# Below 200 so VyOS accepts them (`protocols static table` is 1-200).
+ROUTE_TABLE_BASE = 180
 ID_FIELDS = {"fqdn": "fqdn_id", "user": "user_id", "hex": "hex_id"}
 PLACEHOLDER_IDS = {
     "fqdn": "fqdn-id-pending.{slug}.invalid",
@@ -119,7 +122,7 @@ class DevicePlanner:
 
     # -- pieces -------------------------------------------------------------------------
 
-    def wan(self, link: WanLink) -> WanPlan:
+    def wan(self, link: WanLink, position: int) -> WanPlan:
         iface = self.text(link.interface, "WAN interface", (*link.path, "interface"))
         return WanPlan(
             link.name,
@@ -127,6 +130,8 @@ class DevicePlanner:
             str(link.address),
             str(link.gateway) if link.gateway else None,
             link.behind_nat,
+            index=position,
+            route_table=ROUTE_TABLE_BASE + position + 1,
         )
 
     def proposals(
@@ -310,7 +315,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
     site = inputs.sites[device.site]
     tunnels = [inputs.inventory.tunnels[n] for n in device.tunnels]
     tunnels.sort(key=lambda t: inputs.allocation.assignments[t.name].index)
-    wans = {w.name: p.wan(w) for w in device.wan}
+    wans = {w.name: p.wan(w, i) for i, w in enumerate(device.wan)}
     ike, esp = p.proposals(tunnels)
     dist = distances(tunnels)
     plans = [p.tunnel(t, dist[t.name], ike, esp, wans) for t in tunnels]
