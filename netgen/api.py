@@ -339,8 +339,18 @@ def render(
     psks: dict[str, str] | None = None,
 ) -> RenderResult:
     """Render to ``out_dir`` (atomically), or compare with it when ``check``; ``out_dir=None``
-    renders in memory only (the CLI's ``-o -``)."""
+    renders in memory only (the CLI's ``-o -``).
+
+    Real PSKs are used only with ``reveal_secrets`` (from ``psks``, or else from the inventory's
+    references and the secrets store); files holding them are written 0600 and marked secret
+    in MANIFEST.json.
+    """
     session = open_session(inventory)
+    if reveal_secrets and psks is None:
+        psks, secret_diags = resolve_secrets(session)
+        if any(d.severity is Severity.ERROR for d in secret_diags):
+            raise UserError(sort_diagnostics(secret_diags))
+        session.diagnostics = sort_diagnostics(session.diagnostics + secret_diags)
     files = render_files(
         session,
         sites=sites,
@@ -381,3 +391,129 @@ def vendors() -> list[dict[str, Any]]:
         }
         for v in (reg.vendors[i] for i in reg.ids())
     ]
+
+
+# -- import and secrets ----------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    changes: list[str]
+    diagnostics: list[Diagnostic]
+    lock_written: bool
+    store_written: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "changes": self.changes,
+            "lock_written": self.lock_written,
+            "secrets_written": self.store_written,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+def import_responses(
+    inventory: str | Path, sources: list[tuple[str, bytes]], *, adopt: bool = False
+) -> ImportSummary:
+    """Merge saved Cloudflare API responses into the lock (and PSKs into the secrets store).
+
+    Nothing is written when any response has an error. Importing the same files twice changes
+    nothing.
+    """
+    from netgen import importer, secrets
+
+    session = open_session(inventory)
+    store_path = secrets.store_path_for(session.path)
+    store = secrets.load_store(store_path)
+    result = importer.import_responses(session, sources, adopt=adopt, store=store)
+    new_store, store_changes = secrets.apply_imported(
+        store, result.psks, result.lock, clock=secrets.system_clock
+    )
+    lock_written = store_written = False
+    if result.lock_changed or session.allocation.changed:
+        atomic_write(session.lock_path, dump_lock(result.lock).encode())
+        lock_written = True
+    if new_store != store:
+        secrets.save_store(store_path, new_store)
+        store_written = True
+    diags = list(result.diagnostics)
+    warning = secrets.store_permission_warning(store_path)
+    if warning is not None:
+        diags.append(warning)
+    return ImportSummary(result.changes + store_changes, diags, lock_written, store_written)
+
+
+def resolve_secrets(session: Session) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Every known PSK (inventory references first, then the secrets store)."""
+    import os
+
+    from netgen import secrets
+
+    store_path = secrets.store_path_for(session.path)
+    store = secrets.load_store(store_path)
+    psks, diags = secrets.resolve_psks(
+        session.loaded.inventory,
+        store,
+        base_dir=session.path.parent,
+        env=os.environ,
+        index=session.loaded.index,
+    )
+    warning = secrets.store_permission_warning(store_path)
+    if warning is not None:
+        diags.append(warning)
+    return psks, diags
+
+
+@dataclass
+class SecretsListing:
+    rows: list[dict[str, Any]]
+    diagnostics: list[Diagnostic]
+
+
+def secrets_list(inventory: str | Path) -> SecretsListing:
+    """Tunnel, source, fingerprint and age of every PSK; never a value."""
+    from netgen import secrets
+
+    session = open_session(inventory)
+    store = secrets.load_store(secrets.store_path_for(session.path))
+    psks, diags = resolve_secrets(session)
+    rows = secrets.list_secrets(session.loaded.inventory, store, psks, now=secrets.system_clock())
+    warnings = [dataclasses.replace(d, severity=Severity.WARNING) for d in diags]
+    return SecretsListing([dataclasses.asdict(r) for r in rows], warnings)
+
+
+def secrets_set(inventory: str | Path, tunnel: str, psk: str) -> tuple[str, list[Diagnostic]]:
+    """Store a PSK for ``tunnel`` (the CLI reads it from stdin)."""
+    from netgen import secrets
+
+    session = open_session(inventory)
+    store_path = secrets.store_path_for(session.path)
+    store = secrets.load_store(store_path)
+    result = secrets.set_secret(
+        store, session.loaded.inventory, tunnel, psk, clock=secrets.system_clock
+    )
+    secrets.save_store(store_path, result.store)
+    return result.change, result.diagnostics
+
+
+def secrets_generate(inventory: str | Path, tunnels: list[str]) -> Any:
+    """New random PSKs stored for the named (or all PSK-less) IPsec tunnels.
+
+    Returns the helper's result; its ``generated[i].request_body()`` reveals the PSK and is
+    shown only on explicit request.
+    """
+    from netgen import secrets
+
+    session = open_session(inventory)
+    store_path = secrets.store_path_for(session.path)
+    store = secrets.load_store(store_path)
+    result = secrets.generate_secrets(
+        store,
+        session.loaded.inventory,
+        session.allocation.lock,
+        tunnels,
+        clock=secrets.system_clock,
+    )
+    if result.generated:
+        secrets.save_store(store_path, result.store)
+    return result

@@ -28,14 +28,6 @@ NG_SHAPE: Final = "NG603"
 NG_API_ERROR: Final = "NG604"
 NG_OBJECT: Final = "NG605"
 NG_SKIPPED: Final = "NG606"
-CODES: Final[dict[str, str]] = {
-    NG_JSON: "response file is not valid JSON (empty, truncated or malformed)",
-    NG_HTML: "response file is an HTML page, not an API response",
-    NG_SHAPE: "JSON document is not a Cloudflare API response netgen imports",
-    NG_API_ERROR: "Cloudflare API reported an error (success: false)",
-    NG_OBJECT: "tunnel or PSK object in a response is invalid",
-    NG_SKIPPED: "response carries nothing to import",
-}
 
 TunnelKind = Literal["gre", "ipsec"]
 
@@ -182,28 +174,49 @@ TUNNEL_KEYS: Final[dict[str, tuple[TunnelKind, bool]]] = {
     "modified_ipsec_tunnel": ("ipsec", False),
     "modified_ipsec_tunnels": ("ipsec", True),
 }
-SKIPPED_KEYS: Final = ("routes", "route", "modified_route", "modified_routes", "deleted_route",
-                       "deleted_routes", "deleted_gre_tunnel", "deleted_ipsec_tunnel")
-ACCEPTED: Final = "result.gre_tunnels[], result.gre_tunnel, result.modified_gre_tunnel, the " \
+SKIPPED_KEYS: Final = (
+    "routes",
+    "route",
+    "modified_route",
+    "modified_routes",
+    "deleted_route",
+    "deleted_routes",
+    "deleted_gre_tunnel",
+    "deleted_ipsec_tunnel",
+)
+ACCEPTED: Final = (
+    "result.gre_tunnels[], result.gre_tunnel, result.modified_gre_tunnel, the "
     "ipsec_tunnel equivalents, or a psk_generate result"
+)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 def decode_json(raw: bytes, file: str) -> tuple[Any, list[Diagnostic]]:
-    """Parse ``raw`` as JSON; empty files, HTML pages, truncation and syntax errors are NG601/602."""
+    """Parse ``raw`` as JSON; empty, HTML, truncated and malformed files are NG601/NG602."""
     pos = Position(file)
     head = raw.lstrip()[:1024].lower()
     if not head:
-        return None, [Diagnostic(NG_JSON, "file is empty", position=pos,
-                                 hint="save the API response body, e.g. curl ... > file.json")]
+        return None, [
+            Diagnostic(
+                NG_JSON,
+                "file is empty",
+                position=pos,
+                hint="save the API response body, e.g. curl ... > file.json",
+            )
+        ]
     if head.startswith(b"<") or (head[:1] not in (b"{", b"[") and b"<html" in head):
         match = _TITLE.search(raw[:8192])
         title = " ".join(match.group(1).decode("utf-8", "replace").split())[:80] if match else ""
         said = f" (title: {title!r})" if title else ""
-        return None, [Diagnostic(
-            NG_HTML, f"this is an HTML page, not a JSON API response{said}", position=pos,
-            hint="the request hit an error or login page: check the URL, the token and "
-            "`curl -sS --fail-with-body`, then save the response again")]
+        return None, [
+            Diagnostic(
+                NG_HTML,
+                f"this is an HTML page, not a JSON API response{said}",
+                position=pos,
+                hint="the request hit an error or login page: check the URL, the token and "
+                "`curl -sS --fail-with-body`, then save the response again",
+            )
+        ]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -211,13 +224,14 @@ def decode_json(raw: bytes, file: str) -> tuple[Any, list[Diagnostic]]:
     try:
         return json.loads(text), []
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             msg = "truncated JSON: the document ends early"
             hint = "the download was cut off; save the response again"
         else:
             msg, hint = f"JSON syntax error: {exc.msg}", "save the response again, unedited"
-        return None, [Diagnostic(NG_JSON, msg, position=Position(file, exc.lineno, exc.colno),
-                                 hint=hint)]
+        return None, [
+            Diagnostic(NG_JSON, msg, position=Position(file, exc.lineno, exc.colno), hint=hint)
+        ]
 
 
 def read_response(raw: bytes, file: str) -> Classified:
@@ -233,9 +247,13 @@ def classify(data: Any, file: str) -> Classified:
     out = Classified(file)
     if not isinstance(data, dict) or "success" not in data:
         kind = type(data).__name__ if not isinstance(data, dict) else "object without `success`"
-        out.problem(NG_SHAPE, "", f"not a Cloudflare API response envelope (a JSON {kind})",
-                    "import the whole response body as the API returned it: "
-                    '{"success": ..., "errors": [...], "messages": [...], "result": ...}')
+        out.problem(
+            NG_SHAPE,
+            "",
+            f"not a Cloudflare API response envelope (a JSON {kind})",
+            "import the whole response body as the API returned it: "
+            '{"success": ..., "errors": [...], "messages": [...], "result": ...}',
+        )
         return out
     try:
         env = Envelope.model_validate(data)
@@ -261,8 +279,9 @@ def _api_errors(out: Classified, env: Envelope) -> None:
 
 def _classify_result(out: Classified, result: Any) -> None:
     if not isinstance(result, dict):
-        out.problem(NG_SHAPE, "result", f"unexpected result ({type(result).__name__}); expected "
-                    + ACCEPTED)
+        out.problem(
+            NG_SHAPE, "result", f"unexpected result ({type(result).__name__}); expected " + ACCEPTED
+        )
         return
     for key, (kind, many) in TUNNEL_KEYS.items():
         if key in result:
@@ -291,8 +310,12 @@ def _classify_result(out: Classified, result: Any) -> None:
     skipped = [k for k in SKIPPED_KEYS if k in result]
     if skipped:
         out.shape = skipped[0]
-        out.problem(NG_SKIPPED, f"result.{skipped[0]}", "nothing netgen imports; skipped",
-                    severity=Severity.WARNING)
+        out.problem(
+            NG_SKIPPED,
+            f"result.{skipped[0]}",
+            "nothing netgen imports; skipped",
+            severity=Severity.WARNING,
+        )
         return
     out.problem(NG_SHAPE, "result", "unrecognised result; expected " + ACCEPTED)
 
