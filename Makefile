@@ -15,10 +15,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
+# The example's saved Cloudflare responses (fake ids and PSKs) are imported first, so the
+# configs are complete; the PSK-bearing files are written 0600.
 demo: $(VENV)/.installed
 	$(BIN)/netgen validate $(EXAMPLE)/inventory.yaml
 	$(BIN)/netgen plan $(EXAMPLE)/inventory.yaml
-	$(BIN)/netgen render $(EXAMPLE)/inventory.yaml -o $(EXAMPLE)/out
+	$(BIN)/netgen import $(EXAMPLE)/inventory.yaml $(EXAMPLE)/responses/*.json
+	$(BIN)/netgen secrets list $(EXAMPLE)/inventory.yaml
+	$(BIN)/netgen render $(EXAMPLE)/inventory.yaml -o $(EXAMPLE)/out --reveal-secrets
 	@echo "configs written to $(EXAMPLE)/out (see MANIFEST.json)"
 
 lint: $(VENV)/.installed
