@@ -65,6 +65,9 @@ class IpsecPlan:
     psk_placeholder: bool
     dpd_interval: int
     dpd_timeout: int
+    # probes missed before the peer is dead: ceil(timeout / interval), clamped to the vendor's
+    # limits.dpd_threshold (for vendors that count probes instead of a timeout)
+    dpd_threshold: int
     nat_t: bool  # the WAN link is behind NAT: force UDP encapsulation
 
 
@@ -154,6 +157,10 @@ class DevicePlan:
     has_gre: bool
     has_nat_t: bool
     multi_wan: bool
+    # smallest MSS of the device's IPsec / GRE tunnels, for vendors that clamp per device or
+    # per zone instead of per interface (None when the device has no such tunnel)
+    ipsec_mss: int | None
+    gre_mss: int | None
     verification: tuple[str, ...]
     secrets_revealed: bool
 

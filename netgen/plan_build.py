@@ -174,6 +174,22 @@ class DevicePlanner:
             )
         return ike, esp
 
+    def dpd_threshold(self, t: Tunnel) -> int:
+        s = t.settings.ipsec
+        low_high = self.vendor.limits.get("dpd_interval")
+        if low_high is not None and not low_high[0] <= s.dpd_interval <= low_high[1]:
+            self.error(
+                t.origin("ipsec.dpd.interval"),
+                "NG501",
+                f"{self.vendor.display_name} cannot express a DPD interval of "
+                f"{s.dpd_interval} s (device {self.device.name}; "
+                f"{low_high[0]}..{low_high[1]} s)",
+                "choose an interval inside the vendor's range",
+            )
+        threshold = -(-s.dpd_timeout // s.dpd_interval)  # ceil
+        low, high = self.vendor.limits.get("dpd_threshold", (1, threshold))
+        return max(low, min(high, threshold))
+
     def ipsec(
         self, t: Tunnel, link: WanLink, ike: IkeProposal, esp: EspProposal, endpoint_address: str
     ) -> IpsecPlan:
@@ -219,6 +235,7 @@ class DevicePlanner:
             psk_placeholder=psk is None,
             dpd_interval=s.dpd_interval,
             dpd_timeout=s.dpd_timeout,
+            dpd_threshold=self.dpd_threshold(t),
             nat_t=link.behind_nat,
         )
 
@@ -352,6 +369,8 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         has_gre=any(t.type == "gre" for t in plans),
         has_nat_t=any(t.ipsec is not None and t.ipsec.nat_t for t in plans),
         multi_wan=multi,
+        ipsec_mss=min((t.mss for t in plans if t.type == "ipsec"), default=None),
+        gre_mss=min((t.mss for t in plans if t.type == "gre"), default=None),
         verification=tuple(vendor.verification),
         secrets_revealed=inputs.reveal_secrets
         and any(t.ipsec is not None and not t.ipsec.psk_placeholder for t in plans),

@@ -93,6 +93,11 @@ class VendorProfile(_Profile):
     psk_placeholder: Annotated[str, Field(pattern=r"\{tunnel\}")] = "<redacted:psk:{tunnel}>"
     text: TextRules
     verification: list[str] = Field(default_factory=list)
+    # value ranges the vendor accepts, where they are narrower than Cloudflare's rules:
+    # dpd_interval (seconds; outside = NG501) and dpd_threshold (probes; clamped)
+    limits: dict[Literal["dpd_interval", "dpd_threshold"], tuple[int, int]] = Field(
+        default_factory=dict
+    )
     hier_config_platform: str | None = None
     path: str = ""
 

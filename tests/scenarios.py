@@ -157,6 +157,25 @@ SCENARIO_NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# neutral crypto tokens a scenario uses (the vendor's keyword maps must have them)
+SCENARIO_KEYWORDS: dict[str, dict[str, tuple[str | int, ...]]] = {
+    "custom-crypto": {"ike_encryption": ("aes-256-cbc",), "ike_prf": ("sha384",),
+                      "dh_group": (14,), "esp_encryption": ("aes-128-gcm",), "pfs_group": (14,)},
+    "cbc": {"ike_encryption": ("aes-256-cbc",), "esp_encryption": ("aes-256-cbc",)},
+}
+
+
+def vendor_can_render(profile: Any, scenario: str) -> bool:
+    """Whether a vendor profile has every capability and keyword the scenario needs."""
+    if not all(profile.can(c) for c in SCENARIO_NEEDS[scenario]):
+        return False
+    for table, tokens in SCENARIO_KEYWORDS.get(scenario, {}).items():
+        mapping = getattr(profile.keywords, table)
+        if not all(t in mapping for t in tokens):
+            return False
+    return True
+
+
 def tunnel_id(name: str) -> str:
     """A fake, deterministic 32-hex Cloudflare tunnel id."""
     return hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()

@@ -8,7 +8,7 @@ import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from netgen.vendors import load_registry
-from tests.scenarios import SCENARIO_NEEDS, SCENARIOS
+from tests.scenarios import SCENARIOS, vendor_can_render
 
 REGISTRY = load_registry()
 
@@ -33,7 +33,7 @@ def vendor_cases() -> list[Any]:
         versions = profile.tested_versions or [profile.default_version]
         for version in versions:
             for scenario in SCENARIOS:
-                if all(profile.can(c) for c in SCENARIO_NEEDS[scenario]):
+                if vendor_can_render(profile, scenario):
                     cases.append(pytest.param(vid, version, scenario,
                                               id=f"{vid}-{version}-{scenario}"))
     return cases
