@@ -517,3 +517,41 @@ def secrets_generate(inventory: str | Path, tunnels: list[str]) -> Any:
     if result.generated:
         secrets.save_store(store_path, result.store)
     return result
+
+
+# -- lint ------------------------------------------------------------------------------------
+
+
+def lint_configs(
+    configs: list[str | Path], vendor: str, inventory: str | Path | None = None
+) -> Any:
+    """Check router configs (rendered or hand-written) against Cloudflare's rules.
+
+    With ``inventory``, each tunnel is also checked against the plan (endpoint, identity,
+    the customer side of its /31). Returns a :class:`netgen.lint.LintResult`.
+    """
+    from netgen import lint
+    from netgen.sources import read_bytes
+
+    if vendor not in lint.vendor_ids():
+        raise UserError(
+            [
+                Diagnostic(
+                    "NG507",
+                    f"unknown vendor {vendor!r} for lint",
+                    hint="one of: " + ", ".join(lint.vendor_ids()),
+                )
+            ]
+        )
+    sources = []
+    for c in configs:
+        raw = read_bytes(Path(c))
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError:
+            raise UserError.single("NG101", "not a UTF-8 text file", file=c) from None
+        sources.append(lint.Source(str(c), text))
+    expectations = None
+    if inventory is not None:
+        expectations = lint.expectations_from_session(open_session(inventory))
+    return lint.lint(sources, vendor, expectations)

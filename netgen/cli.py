@@ -434,6 +434,36 @@ def secrets_generate(
         sys.stdout.write(f"{r['method']} {r['path']}\n{json.dumps(r['body'])}\n")
 
 
+@app.command()
+def lint(
+    configs: Annotated[
+        list[Path], typer.Argument(help="Router config files (one device).", show_default=False)
+    ],
+    vendor: Annotated[str, typer.Option("--vendor", help="Vendor id (netgen vendors).")],
+    inventory: Annotated[
+        Path | None,
+        typer.Option("--inventory", help="Cross-check endpoints, identities and /31s."),
+    ] = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check router configs against Cloudflare's tunnel rules (exit 1 on errors)."""
+    result = _run(
+        lambda: api.lint_configs(list(configs), vendor, inventory), as_json=as_json, debug=debug
+    )
+    if as_json:
+        print_json(result.to_json())
+    err = stderr()
+    for finding in result.findings:
+        err.print(finding.format(), markup=False)
+    if not as_json:
+        sys.stdout.write(
+            f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
+            f"{len(configs)} file(s)\n"
+        )
+    raise typer.Exit(result.exit_code)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -139,10 +139,8 @@ def _scalar(value: object) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _string_scalar(text: str) -> str:
-    if (
-        _PLAIN.fullmatch(text)
-        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
-    ):
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if _PLAIN.fullmatch(text) and tag == "tag:yaml.org,2002:str":
         return text
     return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
 

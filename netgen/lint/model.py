@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from netgen.api import Session
 
 T = TypeVar("T")
 
@@ -105,6 +108,46 @@ class TunnelExpectation:
     device: str | None = None
 
 
+def expectations_from_session(session: Session) -> list[TunnelExpectation]:
+    """Every tunnel of an opened inventory (``netgen.api.open_session``) as an expectation.
+
+    Local identities come from the lock (``netgen import``); one not imported yet is None, which
+    skips the identity check for that tunnel.
+    """
+    from netgen.addressing import tunnel_sides
+    from netgen.plan_build import lock_identity
+
+    inv = session.loaded.inventory
+    out = []
+    for name, tunnel in sorted(inv.tunnels.items()):
+        assignment = session.allocation.assignments.get(name)
+        endpoint = inv.endpoint(tunnel.endpoint)
+        if assignment is None or endpoint is None:
+            continue
+        sides = tunnel_sides(assignment.interface_address)
+        kind = tunnel.settings.ipsec.local_id
+        if kind == "ipv4":
+            device = next((d for d in inv.devices() if d.name == tunnel.device), None)
+            link = device.wan_link(tunnel.wan) if device else None
+            local_id = str(link.address) if link else None
+        else:
+            local_id = lock_identity(session.allocation.lock, name, kind)
+        out.append(
+            TunnelExpectation(
+                name=name,
+                endpoint_address=str(endpoint.address),
+                customer_address=str(sides.customer),
+                cloudflare_address=str(sides.cloudflare),
+                prefixlen=sides.prefixlen,
+                local_id=local_id,
+                tunnel_type=tunnel.settings.tunnel_type,
+                replay_protection=tunnel.settings.replay_protection,
+                device=tunnel.device,
+            )
+        )
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """One config file given to the linter."""
@@ -197,6 +240,7 @@ class TunnelFacts:
     mtu: At[int] | None = None
     mss: At[int] | None = None
     interface_loc: Loc | None = None  # where the tunnel interface is (missing MTU/MSS/address)
+    iface: str = ""  # the tunnel interface, for messages (e.g. "interface st0.0")
     unknown: set[str] = field(default_factory=set)
 
     def knows(self, name: str) -> bool:
@@ -219,7 +263,7 @@ class ConfigFacts:
     defined: dict[tuple[str, str], Loc] = field(default_factory=dict)
     references: list[Ref] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    first_loc: Loc | None = None
+    first_loc: Loc | None = None  # line 1 of the first file (set by the engine)
 
     def define(self, kind: str, name: str, loc: Loc) -> None:
         self.defined.setdefault((kind, name), loc)

@@ -1,4 +1,4 @@
-"""The catalogue of lint rules: id → title, default severity, what it checks, fix, source.
+"""The catalogue of lint rules: id → title, usual severity, what it checks, fix, source.
 
 Rule ids never change meaning once released. docs/lint.md documents every rule listed here (a
 test keeps the two in step). Sources are paths in the cloudflare/cloudflare-docs repository as
@@ -7,150 +7,335 @@ cited by reference/cloudflare.md (``P/`` = ``src/content/partials/networking-ser
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from netgen.lint.model import Severity
 
 _REF = "P/reference/gre-ipsec-tunnels.mdx"
 _TUN = "P/routing/configure-tunnels.mdx"
-_MTU = "P/reference/mtu-mss.mdx"
+_MSS = "P/magic-wan/mtu-mss/mss-clamping-ipsec.mdx, P/magic-wan/mtu-mss/mss-clamping-gre.mdx"
+_GUIDES = "P/cloudflare-wan/third-party/{cisco-ios-xe,juniper,strongswan,vyos}.mdx"
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     title: str
-    severity: Severity  # the usual severity; some findings are downgraded (see ``notes``)
+    severity: Severity  # the usual severity; ``notes`` say when a finding is downgraded
     checks: str
     fix: str
     source: str
+    fixes: dict[str, str] = field(default_factory=dict)  # vendor id → vendor-specific fix
     needs_inventory: bool = False
     notes: str = ""
 
+    def fix_for(self, vendor: str) -> str:
+        return self.fixes.get(vendor, self.fix)
+
+
+def _fixes(cisco: str, junos: str, swan: str, vyos: str) -> dict[str, str]:
+    return {"cisco_iosxe": cisco, "juniper_srx": junos, "strongswan": swan, "vyos": vyos}
+
 
 _E, _W = Severity.ERROR, Severity.WARNING
+_OFFERED = (
+    "An unsupported algorithm is an error when the tunnel cannot negotiate without it (no "
+    "proposal offers a supported choice of every transform type). Offered next to a supported "
+    "choice (as in Cloudflare's Cisco guide: `integrity sha512 sha384 sha256`), it is never "
+    "chosen and is a warning."
+)
 
-RULES: Final[dict[str, Rule]] = {
-    r.id: r
-    for r in (
-        Rule("CF001", "IKEv2 only", _E,
-             "The tunnel negotiates IKEv2 only (no IKEv1, no 'any version').",
-             "Pin IKEv2: Cisco `set ikev2-profile` in the ipsec profile, Junos `version v2-only`, "
-             "swanctl `version = 2`, VyOS `key-exchange 'ikev2'`.",
-             f"{_REF} (IPsec: IKE version — IKEv2 only)"),
-        Rule("CF002", "Router initiates", _E,
-             "The router starts the IKE SA itself; Cloudflare only operates as an IKE responder.",
-             "Junos `establish-tunnels immediately`, swanctl `start_action = start`, VyOS "
-             "`connection-type 'initiate'`.",
-             f"{_REF} (\"Cloudflare only operates as an IKE responder\")"),
-        Rule("CF003", "Anti-replay disabled", _E,
-             "Anti-replay is off on the router (or replay window 0), unless the Cloudflare tunnel "
-             "has replay_protection enabled.",
-             "Cisco `set security-association replay disable`, Junos `ike no-anti-replay`, "
-             "swanctl `replay_window = 0`, VyOS `replay-window '0'`.",
-             "P/reference/anti-replay-protection.mdx",
-             notes="Without an inventory the linter cannot know the tunnel's replay_protection, "
-             "so anti-replay left on is a warning; with an inventory it is an error unless the "
-             "tunnel has replay_protection: true."),
-        Rule("CF004", "IKE proposal supported", _E,
-             "Every IKE (phase 1) algorithm offered is in Cloudflare's set: AES-GCM-16 128/256 or "
-             "AES-CBC-256, integrity SHA2-256, PRF SHA2-256/384/512, DH group 20, 14 or 5.",
-             "Use netgen's cloudflare-gcm or cloudflare-cbc suite (AES-256, SHA-256, DH 20).",
-             f"{_REF} (IPsec: phase 1 parameters)"),
-        Rule("CF005", "ESP proposal supported", _E,
-             "Every ESP (phase 2) algorithm offered is in Cloudflare's set: AES-GCM-16 128/256 or "
-             "AES-CBC 128/256, integrity SHA2-256 or SHA-1; no ESN.",
-             "Use AES-256-GCM (or AES-256-CBC with HMAC-SHA-256) and disable ESN.",
-             f"{_REF} (IPsec: phase 2 parameters, ESN \"(Uncommon)\")"),
-        Rule("CF006", "PFS set", _E,
-             "The Child SA uses perfect forward secrecy with DH group 20, 14 or 5.",
-             "Cisco `set pfs group20`, Junos `perfect-forward-secrecy keys group20`, swanctl "
-             "`esp_proposals = …-ecp384`, VyOS `pfs 'dh-group20'`.",
-             f"{_REF} (IPsec: PFS)"),
-        Rule("CF007", "DPD with restart", _E,
-             "Dead peer detection is enabled and, where the platform has an action, restarts the "
-             "IKE session on timeout.",
-             "Cisco `dpd 30 10 periodic`, Junos `dead-peer-detection`, swanctl `dpd_delay` + "
-             "`dpd_action = restart`, VyOS `dead-peer-detection action 'restart'`.",
-             f"{_REF} (DPD: \"select the option that restarts your IKE session\")"),
-        Rule("CF008", "MSS clamp present", _E,
-             "TCP MSS is clamped on the tunnel (IPsec ≤ 1360, GRE ≤ 1436).",
-             "Cisco `ip tcp adjust-mss`, Junos `security flow tcp-mss ipsec-vpn mss 1360` (IPsec) or "
-             "policy `tcp-options initial-tcp-mss 1436` (GRE), Linux nftables `maxseg size set`, "
-             "VyOS `ip adjust-mss`.",
-             "P/magic-wan/mtu-mss/mss-clamping-ipsec.mdx; P/magic-wan/mtu-mss/mss-clamping-gre.mdx"),
-        Rule("CF009", "MSS clamp within limits", _E,
-             "The MSS clamp is at most 1360 on IPsec and at most 1436 on GRE tunnels.",
-             "Clamp to 1360 (IPsec) or 1436 (GRE).",
-             "P/magic-wan/mtu-mss/mss-clamping-ipsec.mdx; P/magic-wan/mtu-mss/mss-clamping-gre.mdx"),
-        Rule("CF010", "Tunnel MTU within limits", _E,
-             "The tunnel interface MTU is at most 1450 (IPsec) or 1476 (GRE) and at least 576.",
-             "Set the tunnel MTU to 1450 (IPsec) or 1476 (GRE).",
-             f"{_MTU}; tunnel-health/troubleshoot-tunnel-health.mdx; API `mtu` (min 576)"),
-        Rule("CF011", "Tunnel MTU set", _W,
-             "The tunnel interface MTU is configured (platform defaults can exceed the limit).",
-             "Set the MTU explicitly.",
-             _MTU),
-        Rule("CF012", "Tunnel subnet allowed", _E,
-             "The router's tunnel address is in a /31 (or /30, usable host) inside 10.0.0.0/8, "
-             "172.16.0.0/12, 192.168.0.0/16 or 169.254.240.0/20.",
-             "Use the customer side of the tunnel's interface_address /31.",
-             f"{_TUN}; D/cloudflare-wan/configuration/how-to/configure-tunnel-endpoints.mdx"),
-        Rule("CF013", "Customer side of the /31", _E,
-             "With an inventory: the router's address is the customer host of the tunnel's "
-             "interface_address, never Cloudflare's side.",
-             "Use the other host of the /31 (interface_address is Cloudflare's side).",
-             "P/reference/tunnel-health-checks.mdx (Interface address ranges)",
-             needs_inventory=True),
-        Rule("CF014", "Peer and identity consistent", _E,
-             "The remote IKE identity is the peer (Cloudflare endpoint) address as ID_IPV4_ADDR, "
-             "and the PSK lookup / keyring peer matches the tunnel destination.",
-             "Set the remote ID (match identity remote / remote-identity / remote.id / remote-id) "
-             "to the tunnel's Cloudflare endpoint address.",
-             f"{_REF} (IKE identities); vendor guides (third-party/*.mdx)",
-             notes="A missing remote ID is a warning where the platform then accepts any ID."),
-        Rule("CF015", "Referenced object defined", _E,
-             "Every object referenced by name is defined: keyrings, IKE/IPsec profiles, "
-             "proposals, transform-sets, policies, gateways, zones, tunnel interfaces, "
-             "ike-/esp-groups, connections.",
-             "Define the object or fix the name.",
-             "vendor configuration guides (P/cloudflare-wan/third-party/*.mdx)"),
-        Rule("CF016", "Local identity matches", _E,
-             "With an inventory: the router's local IKE ID is the tunnel's identity "
-             "(fqdn_id, user_id, hex_id, or the WAN address).",
-             "Use the identity from the Cloudflare API (netgen import) for this tunnel.",
-             f"{_REF} (IKE identities)",
-             needs_inventory=True),
-        Rule("CF017", "Endpoint matches", _E,
-             "With an inventory: the tunnel's peer is the tunnel's cloudflare_endpoint.",
-             "Point the tunnel at its Cloudflare anycast endpoint.",
-             _TUN,
-             needs_inventory=True),
-        Rule("CF018", "Tunnel type matches", _E,
-             "With an inventory: GRE tunnels are GRE and IPsec tunnels are IPsec.",
-             "Render the tunnel with the type the inventory gives it.",
-             _TUN,
-             needs_inventory=True),
-        Rule("CF019", "Tunnel in inventory", _W,
-             "With an inventory: every tunnel of the config is in the inventory and every "
-             "inventory tunnel of the device is in the config.",
-             "Add the missing tunnel, or lint with the right inventory.",
-             _TUN,
-             needs_inventory=True),
-        Rule("CF020", "Pre-shared key authentication", _E,
-             "IKE authenticates with a pre-shared key on both sides.",
-             "Use PSK authentication (Cisco `authentication local/remote pre-share`, Junos "
-             "`authentication-method pre-shared-keys`, swanctl `auth = psk`).",
-             f"{_REF} (Auth: pre-shared key only)"),
-        Rule("CF021", "Config understood", _W,
-             "The linter found Cloudflare tunnels and everything it needs to check them.",
-             "Lint with the right --vendor and pass every file of the config (strongSwan: "
-             "swanctl.conf and network.sh).",
-             "—"),
-    )
+_ALL: Final = (
+    Rule(
+        id="CF001",
+        title="IKEv2 only",
+        severity=_E,
+        checks="The tunnel negotiates IKEv2 only (no IKEv1, no 'any version').",
+        fix="Pin the tunnel to IKEv2.",
+        fixes=_fixes(
+            "add `set ikev2-profile <profile>` to the crypto ipsec profile",
+            "set `version v2-only` on the IKE gateway",
+            "set `version = 2` in the connection",
+            "set `key-exchange 'ikev2'` in the ike-group",
+        ),
+        source=f"{_REF} (IKE version: IKEv2 only)",
+        notes="A version left open (strongSwan `version = 0`, the default) is a warning: "
+        "strongSwan initiates with IKEv2 then, but would also answer IKEv1.",
+    ),
+    Rule(
+        id="CF002",
+        title="Router initiates",
+        severity=_E,
+        checks="The router brings the IKE SA up itself; Cloudflare only operates as an IKE "
+        "responder.",
+        fix="Make the router the initiator.",
+        fixes=_fixes(
+            "an sVTI always initiates",
+            "set `establish-tunnels immediately` on the IPsec VPN",
+            "set `start_action = start` in the child",
+            "set `connection-type 'initiate'` on the peer",
+        ),
+        source=f'{_REF} ("Cloudflare only operates as an IKE responder")',
+        notes="Junos `on-traffic` (the default) waits for traffic from the LAN; Cloudflare's "
+        "guide and health checks need the tunnel up at once. Cisco sVTIs always initiate.",
+    ),
+    Rule(
+        id="CF003",
+        title="Anti-replay disabled",
+        severity=_E,
+        checks="Anti-replay is off on the router (replay window 0), unless the Cloudflare tunnel "
+        "has replay_protection enabled.",
+        fix="Disable anti-replay on the router.",
+        fixes=_fixes(
+            "add `set security-association replay disable` to the crypto ipsec profile",
+            "add `ike no-anti-replay` to the IPsec VPN",
+            "set `replay_window = 0` in the child",
+            "set `replay-window '0'` on the peer",
+        ),
+        source="P/reference/anti-replay-protection.mdx",
+        notes="Without an inventory the linter cannot know the tunnel's replay_protection, so "
+        "anti-replay left on is a warning; with an inventory it is an error unless the tunnel "
+        "has `replay_protection: true`.",
+    ),
+    Rule(
+        id="CF004",
+        title="IKE proposal supported",
+        severity=_E,
+        checks="Every IKE (phase 1) algorithm offered is in Cloudflare's set: encryption "
+        "AES-GCM-16 128/256 or AES-CBC-256, integrity SHA2-256, PRF SHA2-256/384/512, DH group "
+        "20, 14 or 5. A config without any IKE proposal (platform defaults) is flagged too.",
+        fix="Offer AES-256-GCM with PRF SHA-256 (or AES-256-CBC with SHA-256) and DH group 20.",
+        source=f"{_REF} (phase 1 parameters)",
+        notes=_OFFERED,
+    ),
+    Rule(
+        id="CF005",
+        title="ESP proposal supported",
+        severity=_E,
+        checks="Every ESP (phase 2) algorithm offered is in Cloudflare's set: AES-GCM-16 "
+        "128/256 or AES-CBC 128/256, integrity SHA2-256 or SHA-1; ESN off.",
+        fix="Offer AES-256-GCM (or AES-256-CBC with HMAC-SHA-256) and no ESN.",
+        source=f'{_REF} (phase 2 parameters; ESN "(Uncommon)" must be disabled)',
+        notes=_OFFERED,
+    ),
+    Rule(
+        id="CF006",
+        title="PFS set",
+        severity=_E,
+        checks="The Child SA uses perfect forward secrecy with DH group 20, 14 or 5.",
+        fix="Enable PFS with DH group 20.",
+        fixes=_fixes(
+            "add `set pfs group20` to the crypto ipsec profile",
+            "add `perfect-forward-secrecy keys group20` to the IPsec policy",
+            "end `esp_proposals` with the DH group, e.g. `aes256gcm16-ecp384`",
+            "set `pfs 'dh-group20'` (or `enable`) in the esp-group",
+        ),
+        source=f"{_REF} (PFS: DH 20, 14, 5)",
+    ),
+    Rule(
+        id="CF007",
+        title="DPD with restart",
+        severity=_E,
+        checks="Dead peer detection is on and, where the platform has an action, restarts the "
+        "IKE session on timeout.",
+        fix="Enable DPD with the restart action.",
+        fixes=_fixes(
+            "add `dpd 30 10 periodic` to the crypto ikev2 profile",
+            "add `dead-peer-detection` (e.g. `always-send`, interval 30) to the IKE gateway",
+            "set `dpd_delay = 30s` on the connection and `dpd_action = restart` in the child",
+            "set `dead-peer-detection action 'restart'` in the ike-group",
+        ),
+        source=f'{_REF} (DPD: "select the option that restarts your IKE session")',
+        notes="Cisco IOS-XE and Junos have no DPD action: DPD being on is enough there.",
+    ),
+    Rule(
+        id="CF008",
+        title="MSS clamp present",
+        severity=_E,
+        checks="TCP MSS is clamped for the tunnel (IPsec ≤ 1360, GRE ≤ 1436).",
+        fix="Clamp TCP MSS to 1360 (IPsec) or 1436 (GRE).",
+        fixes=_fixes(
+            "add `ip tcp adjust-mss 1360` (GRE: 1436) to the tunnel interface",
+            "IPsec: `set security flow tcp-mss ipsec-vpn mss 1360`; GRE: security policy "
+            "`then permit tcp-options initial-tcp-mss 1436`",
+            "add an nftables rule `tcp flags syn tcp option maxseg size set 1360` for the "
+            "interface (GRE: 1436)",
+            "set `ip adjust-mss '1360'` (GRE: '1436') on the interface",
+        ),
+        source=_MSS,
+    ),
+    Rule(
+        id="CF009",
+        title="MSS clamp within limits",
+        severity=_E,
+        checks="The MSS clamp is at most 1360 on IPsec and at most 1436 on GRE tunnels.",
+        fix="Clamp to 1360 (IPsec) or 1436 (GRE).",
+        source=_MSS,
+    ),
+    Rule(
+        id="CF010",
+        title="Tunnel MTU within limits",
+        severity=_E,
+        checks="The tunnel interface MTU is at most 1450 (IPsec) or 1476 (GRE), and at least 576.",
+        fix="Set the tunnel MTU to 1450 (IPsec) or 1476 (GRE).",
+        source="P/reference/mtu-mss.mdx; tunnel-health/troubleshoot-tunnel-health.mdx "
+        '("1400-1450 for IPsec"); API `mtu` (default 1476, minimum 576)',
+    ),
+    Rule(
+        id="CF011",
+        title="Tunnel MTU set",
+        severity=_W,
+        checks="The tunnel interface MTU is configured (platform defaults can exceed the limit).",
+        fix="Set the tunnel MTU explicitly: 1450 (IPsec) or 1476 (GRE).",
+        source="P/reference/mtu-mss.mdx",
+    ),
+    Rule(
+        id="CF012",
+        title="Tunnel subnet allowed",
+        severity=_E,
+        checks="The router's tunnel address is in a /31 (or a usable host of a /30) inside "
+        "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 169.254.240.0/20.",
+        fix="Use the customer side of the tunnel's interface_address /31.",
+        source=f"{_TUN}; D/cloudflare-wan/configuration/how-to/configure-tunnel-endpoints.mdx",
+    ),
+    Rule(
+        id="CF013",
+        title="Customer side of the /31",
+        severity=_E,
+        checks="With an inventory: the router's address is the customer host of the tunnel's "
+        "interface_address (the address given to Cloudflare is Cloudflare's side).",
+        fix="Use the other host of the /31: interface_address is Cloudflare's side.",
+        source="P/reference/tunnel-health-checks.mdx (Interface address ranges)",
+        needs_inventory=True,
+    ),
+    Rule(
+        id="CF014",
+        title="Peer and identity consistent",
+        severity=_E,
+        checks="The remote IKE identity is the peer's (Cloudflare endpoint's) address as "
+        "ID_IPV4_ADDR, and the PSK lookup (keyring peer, secret IDs) matches the peer.",
+        fix="Use the tunnel's Cloudflare endpoint address as remote identity.",
+        fixes=_fixes(
+            "`match identity remote address <endpoint> 255.255.255.255` in the ikev2 profile, "
+            "and a keyring peer with `address <endpoint>`",
+            "`remote-identity inet <endpoint>` on the IKE gateway",
+            "`remote { id = <endpoint> }` in the connection",
+            "`authentication remote-id '<endpoint>'` on the peer",
+        ),
+        source=f"{_REF} (IKE identities); {_GUIDES}",
+        notes="A missing remote identity is a warning (the router then accepts any identity).",
+    ),
+    Rule(
+        id="CF015",
+        title="Referenced object defined",
+        severity=_E,
+        checks="Every object referenced by name is defined: keyrings, IKE and IPsec profiles, "
+        "proposals, transform-sets, policies, gateways, zones, tunnel interfaces, "
+        "ike-/esp-groups.",
+        fix="Define the object, or fix the name in the reference.",
+        source=_GUIDES,
+        notes="Also flags a Junos st0 unit bound to a VPN but in no security zone, and a "
+        "swanctl `if_id_out` without an XFRM interface of that if_id in network.sh. The SRX "
+        "factory zones trust, untrust and junos-host count as defined; physical (WAN/LAN) "
+        "interfaces are never required to be defined.",
+    ),
+    Rule(
+        id="CF016",
+        title="Local identity matches",
+        severity=_E,
+        checks="With an inventory: the router's local IKE identity is the tunnel's identity "
+        "(fqdn_id, user_id or hex_id from the Cloudflare API, or the WAN address).",
+        fix="Use this tunnel's identity from the Cloudflare API (`netgen import`).",
+        source=f"{_REF} (IKE identities)",
+        needs_inventory=True,
+    ),
+    Rule(
+        id="CF017",
+        title="Endpoint matches",
+        severity=_E,
+        checks="With an inventory: the tunnel's peer is the tunnel's cloudflare_endpoint.",
+        fix="Point the tunnel at its Cloudflare anycast endpoint.",
+        source=_TUN,
+        needs_inventory=True,
+    ),
+    Rule(
+        id="CF018",
+        title="Tunnel type matches",
+        severity=_E,
+        checks="With an inventory: GRE tunnels are GRE and IPsec tunnels are IPsec.",
+        fix="Configure the tunnel with the type the inventory gives it.",
+        source=_TUN,
+        needs_inventory=True,
+    ),
+    Rule(
+        id="CF019",
+        title="Tunnel in inventory",
+        severity=_W,
+        checks="With an inventory: every tunnel of the config belongs to the inventory, and "
+        "every inventory tunnel of the device is in the config.",
+        fix="Add the missing tunnel, or lint against the right inventory.",
+        source=_TUN,
+        needs_inventory=True,
+    ),
+    Rule(
+        id="CF020",
+        title="Pre-shared key authentication",
+        severity=_E,
+        checks="IKE authenticates both sides with a pre-shared key, and one is configured.",
+        fix="Authenticate with a pre-shared key.",
+        fixes=_fixes(
+            "`authentication local pre-share`, `authentication remote pre-share` and "
+            "`keyring local <keyring>` in the ikev2 profile",
+            "`authentication-method pre-shared-keys` in the IKE proposal",
+            "`auth = psk` in local and remote",
+            "`authentication mode 'pre-shared-secret'` on the peer",
+        ),
+        source=f"{_REF} (authentication: pre-shared key only)",
+    ),
+    Rule(
+        id="CF021",
+        title="Config understood",
+        severity=_W,
+        checks="The linter found everything it needs to check the tunnels (e.g. a Cisco IPsec "
+        "tunnel without `tunnel protection`, or strongSwan's swanctl.conf without network.sh, "
+        "leave parts unchecked).",
+        fix="Pass every file of the device's config.",
+        fixes={"strongswan": "pass both swanctl.conf and network.sh"},
+        source="netgen",
+    ),
+    Rule(
+        id="CF022",
+        title="Tunnels found",
+        severity=_E,
+        checks="The config holds at least one tunnel the linter can read. A config without "
+        "any is an error, so a wrong --vendor or a wrong file never passes silently.",
+        fix="Lint with the right --vendor, and the device's whole config.",
+        source="netgen",
+    ),
+)
+
+RULES: Final[dict[str, Rule]] = {r.id: r for r in _ALL}
+
+VENDOR_NAMES: Final = {
+    "cisco_iosxe": "Cisco IOS-XE",
+    "juniper_srx": "Juniper SRX",
+    "strongswan": "strongSwan",
+    "vyos": "VyOS",
 }
 
 
-def rule(rule_id: str) -> Rule:
-    return RULES[rule_id]
+def markdown() -> str:
+    """The rule reference of docs/lint.md, generated from this catalogue (a test compares)."""
+    out = ["| rule | severity | title | needs an inventory |", "|---|---|---|---|"]
+    for r in _ALL:
+        inv = "yes" if r.needs_inventory else ""
+        out.append(f"| [{r.id}](#{r.id.lower()}) | {r.severity.value} | {r.title} | {inv} |")
+    for r in _ALL:
+        out += ["", f"### {r.id}", "", f"**{r.title}** ({r.severity.value})", ""]
+        out += [f"- Checks: {r.checks}", f"- Fix: {r.fix}"]
+        out += [f"  - {VENDOR_NAMES[v]}: {fix}" for v, fix in r.fixes.items()]
+        if r.notes:
+            out.append(f"- Note: {r.notes}")
+        out.append(f"- Source: {r.source}")
+    return "\n".join(out) + "\n"

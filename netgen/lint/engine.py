@@ -1,0 +1,419 @@
+"""The lint engine: vendor registry, common checks over tunnel facts, inventory cross-check.
+
+Public entry points: :func:`lint_text` (one file), :func:`lint_sources` (every file of one
+device, e.g. strongSwan's swanctl.conf + network.sh) and :func:`lint` (a :class:`LintResult`).
+Nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network, ip_address
+
+from netgen import crypto
+from netgen.addressing import in_allowed_range
+from netgen.lint import cisco_iosxe, juniper_srx, strongswan, vyos
+from netgen.lint.model import (
+    At,
+    ConfigFacts,
+    Finding,
+    LintResult,
+    Loc,
+    Proposal,
+    Severity,
+    Source,
+    TunnelExpectation,
+    TunnelFacts,
+)
+from netgen.lint.rules import RULES
+
+Parser = Callable[[Sequence[Source]], ConfigFacts]
+
+PARSERS: dict[str, Parser] = {
+    "cisco_iosxe": cisco_iosxe.parse,
+    "juniper_srx": juniper_srx.parse,
+    "strongswan": strongswan.parse,
+    "vyos": vyos.parse,
+}
+
+MAX_MSS = {"ipsec": 1360, "gre": 1436}
+MAX_MTU = {"ipsec": 1450, "gre": 1476}
+MIN_MTU = 576
+_KIND = {"ipsec": "IPsec", "gre": "GRE"}
+_IKE_ALLOWED = {
+    "encryption": crypto.IKE_ENCRYPTION,
+    "integrity": crypto.IKE_INTEGRITY,
+    "prf": crypto.IKE_PRF,
+    "dh": tuple(str(g) for g in crypto.DH_GROUPS),
+}
+_ESP_ALLOWED = {
+    "encryption": crypto.ESP_ENCRYPTION,
+    "integrity": crypto.ESP_INTEGRITY,
+    "esn": ("noesn",),  # Cloudflare: ESN must be off
+}
+_KIND_WORD = {
+    "encryption": "encryption",
+    "integrity": "integrity",
+    "prf": "PRF",
+    "dh": "DH group",
+    "esn": "ESN setting",
+}
+
+
+def vendor_ids() -> list[str]:
+    return sorted(PARSERS)
+
+
+def finding(
+    rule_id: str, loc: Loc, message: str, hint: str | None = None, severity: Severity | None = None
+) -> Finding:
+    """A finding with the rule's usual severity; without a hint the vendor's fix is added later."""
+    return Finding(rule_id, severity or RULES[rule_id].severity, message, loc.file, loc.line, hint)
+
+
+def _viable(p: Proposal, allowed: dict[str, tuple[str, ...]]) -> bool:
+    """Every transform type offered has at least one choice Cloudflare accepts."""
+    kinds = {a.kind for a in p.algos if a.kind in allowed}
+    return all(any(a.token in allowed[k] for a in p.algos if a.kind == k) for k in kinds)
+
+
+def _proposals(t: TunnelFacts) -> Iterator[Finding]:
+    """Unsupported algorithms: errors where no proposal can negotiate, else warnings."""
+    for part, props, allowed, rid in (
+        ("IKE", t.ike_proposals, _IKE_ALLOWED, "CF004"),
+        ("ESP", t.esp_proposals, _ESP_ALLOWED, "CF005"),
+    ):
+        if not t.knows(f"{part.lower()}_proposals"):
+            continue
+        if not props:
+            anchor = t.ike_anchor if part == "IKE" else t.esp_anchor
+            yield finding(rid, anchor or t.loc, f"no {part} proposal found")
+        usable = any(_viable(p, allowed) for p in props)
+        for p in props:
+            for a in p.algos:
+                if a.kind not in allowed or a.token in allowed[a.kind]:
+                    continue
+                alone = not any(b.token in allowed[a.kind] for b in p.algos if b.kind == a.kind)
+                yield finding(
+                    rid,
+                    a.loc,
+                    f"{part} proposal {p.name}: {_KIND_WORD[a.kind]} {a.text} is not "
+                    f"supported by Cloudflare (use {', '.join(allowed[a.kind])})"
+                    + ("" if alone and not usable else "; it is offered but never chosen"),
+                    severity=Severity.ERROR if alone and not usable else Severity.WARNING,
+                )
+
+
+def _ipsec_checks(t: TunnelFacts, exp: TunnelExpectation | None, inv: bool) -> Iterator[Finding]:
+    if t.ike_version is not None and t.knows("ike_version") and t.ike_version.value != "2":
+        v1 = t.ike_version.value == "1"
+        what = "IKEv1" if v1 else "IKEv1 or IKEv2 (version not pinned)"
+        yield finding(
+            "CF001",
+            t.ike_version.loc,
+            f"{t.ike_version.text}: negotiates {what}; Cloudflare accepts IKEv2 only",
+            severity=None if v1 else Severity.WARNING,
+        )
+    if t.initiate is not None and t.knows("initiate") and not t.initiate.value:
+        yield finding(
+            "CF002",
+            t.initiate.loc,
+            f"{t.initiate.text}: the router does not initiate; Cloudflare only responds",
+        )
+    if t.auth is not None and t.knows("auth") and t.auth.value != "psk":
+        yield finding(
+            "CF020",
+            t.auth.loc,
+            f"{t.auth.text}: Cloudflare authenticates with a pre-shared key only",
+        )
+    yield from _proposals(t)
+    if t.pfs is not None and t.knows("pfs"):
+        if t.pfs.value == "none":
+            yield finding("CF006", t.pfs.loc, f"{t.pfs.text}: no PFS")
+        elif t.pfs.value not in _IKE_ALLOWED["dh"]:
+            yield finding(
+                "CF006",
+                t.pfs.loc,
+                f"{t.pfs.text}: PFS group {t.pfs.value} is not "
+                "supported by Cloudflare (use 20, 14 or 5)",
+            )
+    if t.dpd is not None and t.knows("dpd") and t.dpd.value not in ("restart", "enabled"):
+        what = "DPD is not enabled" if t.dpd.value == "none" else f"DPD action {t.dpd.value}"
+        yield finding(
+            "CF007",
+            t.dpd.loc,
+            f"{t.dpd.text}: {what}; Cloudflare needs DPD that restarts the IKE session",
+        )
+    if t.replay is not None and t.knows("replay") and t.replay.value:
+        yield from _replay(t.replay, exp, inv)
+    yield from _remote_id(t)
+
+
+def _replay(replay: At[bool], exp: TunnelExpectation | None, inv: bool) -> Iterator[Finding]:
+    if exp is not None and exp.replay_protection:
+        return
+    msg = f"{replay.text}: anti-replay is enabled on the router"
+    if exp is not None:
+        yield finding(
+            "CF003",
+            replay.loc,
+            f"{msg}, but tunnel {exp.name} has no "
+            "replay_protection at Cloudflare (packets from many servers arrive out of "
+            "order and are dropped)",
+        )
+    else:
+        yield finding(
+            "CF003",
+            replay.loc,
+            f"{msg}; this is only right if the Cloudflare tunnel "
+            "has replay_protection enabled" + ("" if inv else " (lint with an inventory to know)"),
+            severity=Severity.WARNING,
+        )
+
+
+def _same_ip(a: str, b: str) -> bool:
+    try:
+        return ip_address(a.strip("'\"")) == ip_address(b.strip("'\""))
+    except ValueError:
+        return False
+
+
+def _remote_id(t: TunnelFacts) -> Iterator[Finding]:
+    if t.peer is None or not t.knows("remote_id"):
+        return
+    if t.remote_id is None:
+        yield finding(
+            "CF014",
+            t.ike_anchor or t.loc,
+            f"{t.name}: no remote identity set, so any ID is accepted from {t.peer.value}",
+            severity=Severity.WARNING,
+        )
+    elif not _same_ip(t.remote_id.value, t.peer.value):
+        yield finding(
+            "CF014",
+            t.remote_id.loc,
+            f"{t.remote_id.text}: remote identity "
+            f"{t.remote_id.value} is not the peer address {t.peer.value} "
+            "(Cloudflare identifies itself by its endpoint address, ID_IPV4_ADDR)",
+        )
+
+
+def _iface_checks(t: TunnelFacts) -> Iterator[Finding]:
+    kind = t.kind.value if t.kind is not None else None
+    anchor, name = t.interface_loc or t.loc, t.iface or t.name
+    if t.knows("mss"):
+        if t.mss is None:
+            yield finding(
+                "CF008",
+                anchor,
+                f"{name}: no TCP MSS clamp" + (f" (clamp to {MAX_MSS[kind]})" if kind else ""),
+            )
+        elif kind and t.mss.value > MAX_MSS[kind]:
+            yield finding(
+                "CF009",
+                t.mss.loc,
+                f"{t.mss.text}: MSS {t.mss.value} exceeds "
+                f"{MAX_MSS[kind]} for {_KIND[kind]} tunnels",
+            )
+    if t.knows("mtu"):
+        if t.mtu is None:
+            yield finding("CF011", anchor, f"{name}: tunnel MTU not set")
+        elif kind and not MIN_MTU <= t.mtu.value <= MAX_MTU[kind]:
+            yield finding(
+                "CF010",
+                t.mtu.loc,
+                f"{t.mtu.text}: MTU {t.mtu.value} is outside "
+                f"{MIN_MTU}..{MAX_MTU[kind]} for {_KIND[kind]} tunnels",
+            )
+    if t.address is not None and t.knows("address"):
+        yield from _subnet(t.address)
+
+
+def _subnet(addr: At[str]) -> Iterator[Finding]:
+    try:
+        iface = IPv4Interface(addr.value)
+    except ValueError:
+        yield finding("CF012", addr.loc, f"{addr.text}: not an IPv4 address with a prefix")
+        return
+    net, plen = iface.network, iface.network.prefixlen
+    if plen not in (30, 31):
+        yield finding(
+            "CF012",
+            addr.loc,
+            f"{addr.text}: tunnel subnet /{plen}; Cloudflare tunnels use a /31 (or /30)",
+        )
+    elif plen == 30 and iface.ip in (net.network_address, net.broadcast_address):
+        yield finding("CF012", addr.loc, f"{addr.text}: {iface.ip} is not a usable host of {net}")
+    elif not in_allowed_range(net):
+        yield finding(
+            "CF012",
+            addr.loc,
+            f"{addr.text}: {net} is outside Cloudflare's allowed "
+            "ranges (10/8, 172.16/12, 192.168/16, 169.254.240.0/20)",
+        )
+
+
+def _address(t: TunnelFacts) -> IPv4Interface | None:
+    try:
+        return IPv4Interface(t.address.value) if t.address is not None else None
+    except ValueError:
+        return None
+
+
+def _network(e: TunnelExpectation) -> IPv4Network:
+    return IPv4Interface(f"{e.cloudflare_address}/{e.prefixlen}").network
+
+
+def _match(t: TunnelFacts, exps: Sequence[TunnelExpectation]) -> TunnelExpectation | None:
+    """The inventory tunnel of ``t``: by subnet (same type first), then by a name it uses."""
+    addr = _address(t)
+    if addr is not None:
+        inside = [e for e in exps if addr.ip in _network(e)]
+        same = [e for e in inside if t.kind is None or t.kind.value == e.tunnel_type]
+        if same or inside:
+            return (same or inside)[0]
+    words = {w for label in t.labels for w in label.replace("-", " ").split()}
+    names = {w.removeprefix("CF-").removeprefix("KR-") for w in words} | words
+    return next((e for e in exps if e.name in names), None)
+
+
+def _norm_id(value: str) -> str:
+    v = value.strip("'\"").lower()
+    for prefix in ("keyid:", "fqdn:", "userfqdn:", "email:", "rfc822:", "ipv4:"):
+        v = v.removeprefix(prefix)
+    return v.lstrip("@")
+
+
+def _expect(t: TunnelFacts, e: TunnelExpectation) -> Iterator[Finding]:
+    if t.kind is not None and t.kind.value != e.tunnel_type:
+        yield finding(
+            "CF018",
+            t.kind.loc,
+            f"{t.name}: {_KIND[t.kind.value]} tunnel, but "
+            f"inventory tunnel {e.name} is {_KIND.get(e.tunnel_type, e.tunnel_type)}",
+        )
+    if t.peer is not None and not _same_ip(t.peer.value, e.endpoint_address):
+        yield finding(
+            "CF017",
+            t.peer.loc,
+            f"{t.peer.text}: peer {t.peer.value}, but inventory "
+            f"tunnel {e.name} goes to {e.endpoint_address}",
+        )
+    if t.address is not None and t.knows("address"):
+        want = f"{e.customer_address}/{e.prefixlen}"
+        got = _address(t) if "/" in t.address.value else None
+        if got is None or got != IPv4Interface(want):
+            side = ""
+            if got is not None and got.ip == IPv4Address(e.cloudflare_address):
+                side = " — that is Cloudflare's side of the tunnel"
+            yield finding(
+                "CF013",
+                t.address.loc,
+                f"{t.address.text}: inventory tunnel {e.name} needs the router at {want}{side}",
+            )
+    if e.tunnel_type == "ipsec" and e.local_id is not None and t.knows("local_id"):
+        if t.local_id is None:
+            if not _is_ip(e.local_id):
+                yield finding(
+                    "CF016",
+                    t.ike_anchor or t.loc,
+                    f"{t.name}: no local identity; inventory tunnel {e.name} needs {e.local_id}",
+                )
+        elif _norm_id(t.local_id.value) != _norm_id(e.local_id):
+            yield finding(
+                "CF016",
+                t.local_id.loc,
+                f"{t.local_id.text}: local identity "
+                f"{t.local_id.value}, but inventory tunnel {e.name} needs {e.local_id}",
+            )
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _inventory(facts: ConfigFacts, exps: Sequence[TunnelExpectation]) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for t in facts.tunnels:
+        e = _match(t, exps)
+        if e is None:
+            yield finding(
+                "CF019", t.loc, f"{t.name}: no tunnel of the inventory uses this subnet or name"
+            )
+            continue
+        seen.add(e.name)
+        yield from _expect(t, e)
+    devices = {e.device for e in exps if e.name in seen}
+    loc = facts.first_loc or Loc("<config>", 1)
+    for e in exps:
+        if e.name not in seen and (not seen or e.device in devices):
+            yield finding(
+                "CF019",
+                loc,
+                f"inventory tunnel {e.name} ({_KIND.get(e.tunnel_type, e.tunnel_type)} to "
+                f"{e.endpoint_address}) is not in this config",
+            )
+
+
+def check_facts(
+    facts: ConfigFacts, vendor: str, expectations: Sequence[TunnelExpectation] | None = None
+) -> list[Finding]:
+    """Every finding for parsed facts: parser findings, dangling refs, common checks."""
+    out = list(facts.findings)
+    for r in facts.references:
+        if (r.kind, r.name) not in facts.defined:
+            out.append(finding("CF015", r.loc, f"{r.kind} {r.name} is referenced but not defined"))
+    inv = expectations is not None
+    matched = {id(t): _match(t, expectations) for t in facts.tunnels} if expectations else {}
+    for t in facts.tunnels:
+        exp = matched.get(id(t))
+        if t.is_ipsec:
+            out += _ipsec_checks(t, exp, inv)
+        out += _iface_checks(t)
+    if expectations is not None:
+        out += _inventory(facts, expectations)
+    if not facts.tunnels:
+        loc = facts.first_loc or Loc("<config>", 1)
+        out.append(finding("CF022", loc, f"no {vendor} tunnel found in this config"))
+    out = [f if f.hint else replace(f, hint=RULES[f.rule].fix_for(vendor)) for f in out]
+    return sorted(set(out), key=lambda f: (f.file, f.line, f.rule, f.message))
+
+
+def lint_sources(
+    sources: Sequence[Source],
+    vendor: str,
+    expectations: Sequence[TunnelExpectation] | None = None,
+) -> list[Finding]:
+    """Lint every file of one device's config together (findings carry their own file)."""
+    try:
+        parser = PARSERS[vendor]
+    except KeyError:
+        raise ValueError(f"unknown vendor {vendor!r} (known: {', '.join(vendor_ids())})") from None
+    facts = parser(sources)
+    facts.first_loc = Loc(sources[0].file, 1) if sources else None
+    return check_facts(facts, vendor, expectations)
+
+
+def lint_text(
+    text: str,
+    vendor: str,
+    file: str,
+    expectations: Sequence[TunnelExpectation] | None = None,
+) -> list[Finding]:
+    """Lint one config file; ``file`` is the name findings report."""
+    return lint_sources([Source(file, text)], vendor, expectations)
+
+
+def lint(
+    sources: Sequence[Source],
+    vendor: str,
+    expectations: Sequence[TunnelExpectation] | None = None,
+) -> LintResult:
+    """Lint one device's files and wrap the findings in a :class:`LintResult`."""
+    found = lint_sources(sources, vendor, expectations)
+    return LintResult(vendor, tuple(s.file for s in sources), tuple(found))

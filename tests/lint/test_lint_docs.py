@@ -1,0 +1,30 @@
+"""docs/lint.md documents every rule of the catalogue (its rule reference is generated)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from netgen.lint import RULES
+from netgen.lint.rules import markdown
+
+DOC = Path(__file__).parents[2] / "docs" / "lint.md"
+BLOCK = re.compile(r"<!-- BEGIN RULES[^>]*-->\n(.*)<!-- END RULES -->", re.S)
+
+
+def test_docs_mention_every_rule() -> None:
+    text = DOC.read_text()
+    missing = [rule for rule in RULES if f"### {rule}" not in text]
+    assert missing == []
+
+
+def test_docs_rule_reference_is_generated_from_the_catalogue() -> None:
+    block = BLOCK.search(DOC.read_text())
+    assert block, "docs/lint.md lost its generated rule block"
+    assert block.group(1) == markdown(), "regenerate it with netgen.lint.rules.markdown()"
+
+
+def test_every_rule_cites_a_source_and_a_fix() -> None:
+    for rule in RULES.values():
+        assert rule.id == f"CF{int(rule.id[2:]):03d}"
+        assert rule.source and rule.fix and rule.checks
