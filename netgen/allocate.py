@@ -172,7 +172,7 @@ def allocate(
     entries = dict(new_entries)
     for name, entry in kept_orphans.items():
         entries[name] = entry
-    new_lock = LockFile(tunnels=dict(sorted(entries.items())))
+    new_lock = LockFile.model_construct(netgen_lock=1, tunnels=dict(sorted(entries.items())))
     return Allocation(
         assignments=assignments,
         orphans=orphans,
@@ -216,7 +216,8 @@ def _assign_indexes(
             status = Status.CHANGED
         assignments[t.name] = Assignment(t.name, iface, chosen[t.name], status)
         facts: CloudflareFacts | None = old.cloudflare if old is not None else None
-        entries[t.name] = LockTunnel(
+        # model_construct: every value is already typed and checked (no re-validation per tunnel)
+        entries[t.name] = LockTunnel.model_construct(
             site=t.site,
             device=t.device,
             wan=t.wan,

@@ -8,6 +8,7 @@ prints or exits.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,6 +41,11 @@ class Session:
     allocation: Allocation
     registry: Registry
     diagnostics: list[Diagnostic]
+
+    @functools.cached_property
+    def lock_text(self) -> str:
+        """The new lock as written to disk (computed once: it is large for big fleets)."""
+        return dump_lock(self.allocation.lock)
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -105,16 +111,36 @@ def device_plans(
     return plans
 
 
+_DIGEST_SKIP = frozenset({"psk", "input_digest", "secrets_revealed"})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _digest_parts(obj: Any, out: list[str]) -> None:
+    names = _FIELDS.get(type(obj))
+    if names is None:
+        if dataclasses.is_dataclass(obj):
+            names = _FIELDS[type(obj)] = tuple(
+                f.name for f in dataclasses.fields(obj) if f.name not in _DIGEST_SKIP
+            )
+        elif isinstance(obj, tuple | list):
+            out.append(f"[{len(obj)}")
+            for item in obj:
+                _digest_parts(item, out)
+            return
+        else:
+            out.append(repr(obj))
+            return
+    out.append(type(obj).__name__)
+    for name in names:
+        _digest_parts(getattr(obj, name), out)
+
+
 def plan_digest(plan: DevicePlan) -> str:
-    """A digest of everything the device's config depends on; PSK values excluded."""
-    tunnels = tuple(
-        dataclasses.replace(t, ipsec=dataclasses.replace(t.ipsec, psk=""))
-        if t.ipsec is not None
-        else t
-        for t in plan.tunnels
-    )
-    neutral = dataclasses.replace(plan, tunnels=tunnels, input_digest="")
-    return hashlib.sha256(repr(neutral).encode()).hexdigest()
+    """A digest of everything the device's config depends on; PSK values excluded (so
+    revealing secrets or rotating a PSK does not change it)."""
+    parts: list[str] = []
+    _digest_parts(plan, parts)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 # -- validate ------------------------------------------------------------------------------
@@ -224,7 +250,7 @@ def plan(inventory: str | Path, *, write_lock: bool = False, prune: bool = False
 
 def write_lock_file(session: Session) -> None:
     """Write the session's new lock atomically beside the inventory."""
-    atomic_write(session.lock_path, dump_lock(session.allocation.lock).encode())
+    atomic_write(session.lock_path, session.lock_text.encode())
 
 
 # -- render --------------------------------------------------------------------------------
@@ -293,7 +319,7 @@ def render_files(
             "inventory": {"path": session.path.name, "sha256": inv.digest},
             "lock": {
                 "path": session.lock_path.name,
-                "sha256": digest_bytes(dump_lock(session.allocation.lock).encode()),
+                "sha256": digest_bytes(session.lock_text.encode()),
             },
         },
         "filters": {"sites": sorted(site_set), "devices": sorted(device_set)},

@@ -166,18 +166,22 @@ def dump_lock(lock: LockFile) -> str:
         "netgen_lock: 1",
         "tunnels:" if lock.tunnels else "tunnels: {}",
     ]
+    s = _string_scalar
     for name in sorted(lock.tunnels):
         t = lock.tunnels[name]
-        entry: dict[str, Any] = {
-            "site": t.site,
-            "device": t.device,
-            "wan": t.wan,
-            "endpoint": t.endpoint,
-            "generated": t.generated,
-            "interface_address": t.interface_address,
-            "index": t.index,
-        }
+        lines += (
+            f"  {s(name)}:",
+            f"    site: {s(t.site)}",
+            f"    device: {s(t.device)}",
+            f"    wan: {s(t.wan)}",
+            f"    endpoint: {s(t.endpoint)}",
+            f"    generated: {'true' if t.generated else 'false'}",
+            f"    interface_address: {t.interface_address}",
+            f"    index: {t.index}",
+        )
         if t.cloudflare is not None:
-            entry["cloudflare"] = t.cloudflare.model_dump(mode="json", exclude_none=True)
-        _emit(lines, {name: entry}, "  ")
+            facts = t.cloudflare.model_dump(mode="json", exclude_none=True)
+            if facts:
+                lines.append("    cloudflare:")
+                _emit(lines, facts, "      ")
     return "\n".join(lines) + "\n"

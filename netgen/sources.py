@@ -165,9 +165,62 @@ def read_bytes(path: Path) -> bytes:
         raise UserError.single("NG101", f"cannot read file: {exc.strerror}", file=path) from None
 
 
+class _NeedsPositionsError(Exception):
+    """The fast loader met something only the positioned loader can report."""
+
+
+class _FastLoader(_Loader):  # type: ignore[misc,valid-type]
+    """libyaml + SafeConstructor, refusing what YAML would silently accept: duplicate keys
+    and merge keys (``<<``). Those send the document to the positioned loader for a report."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _NeedsPositionsError
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):
+            raise _NeedsPositionsError
+        return mapping
+
+
+class LazyPositionIndex(PositionIndex):
+    """Positions computed on first use, by re-reading the text with the positioned loader.
+
+    Valid inputs rarely need a position, so the fast path never pays for them (time and about
+    half the peak memory of a fleet-sized load).
+    """
+
+    def __init__(self, file: str, raw: bytes) -> None:
+        super().__init__(file)
+        self._raw: bytes | None = raw
+
+    def position(self, path: PathKey) -> Position:
+        if self._raw is not None:
+            self.marks = _load_positioned(self._raw, self.file).index.marks
+            self._raw = None
+        return super().position(path)
+
+
 def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
-    """Parse YAML text into plain objects plus positions; raise on syntax errors."""
+    """Parse YAML text into plain objects; positions are computed when first asked for.
+
+    Raises UserError on syntax errors, duplicate keys and merge keys, with positions.
+    """
     raw = text.encode() if isinstance(text, str) else text
+    with paused_gc():
+        try:
+            loader = _FastLoader(raw)
+            try:
+                data = loader.get_single_data()
+            finally:
+                loader.dispose()
+        except (_NeedsPositionsError, yaml.YAMLError):
+            return _load_positioned(raw, file)
+    return LoadedDocument(data, LazyPositionIndex(file, raw), digest_bytes(raw), None)
+
+
+def _load_positioned(raw: bytes, file: str) -> LoadedDocument:
+    """Parse YAML into plain objects plus positions for every key and item."""
     with paused_gc():
         try:
             node = yaml.compose(raw, Loader=_Loader)
