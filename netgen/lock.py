@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from netgen.errors import UserError
 from netgen.schema_errors import diagnostics_from_validation
-from netgen.sources import load_yaml_file, load_yaml_text
+from netgen.sources import load_yaml_text, read_bytes
 
 LOCK_NAME = "netgen.lock.yaml"
 LOCK_HEADER = (
@@ -93,7 +93,16 @@ def load_lock(path: Path) -> LockFile:
     """Read a lock file; a missing file is an empty lock. Errors are NG402 with positions."""
     if not path.exists():
         return LockFile()
-    doc = load_yaml_file(path)
+    from netgen.lock_fast import parse_canonical_lock
+
+    raw = read_bytes(path)
+    try:
+        fast = parse_canonical_lock(raw.decode())
+    except UnicodeDecodeError:
+        fast = None
+    if fast is not None:
+        return fast
+    doc = load_yaml_text(raw, str(path))
     return parse_lock(doc.data, doc.index)
 
 
@@ -134,11 +143,11 @@ def _scalar(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    return _string_scalar(str(value))
+    return string_scalar(str(value))
 
 
 @functools.lru_cache(maxsize=4096)
-def _string_scalar(text: str) -> str:
+def string_scalar(text: str) -> str:
     tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     if _PLAIN.fullmatch(text) and tag == "tag:yaml.org,2002:str":
         return text
@@ -166,7 +175,7 @@ def dump_lock(lock: LockFile) -> str:
         "netgen_lock: 1",
         "tunnels:" if lock.tunnels else "tunnels: {}",
     ]
-    s = _string_scalar
+    s = string_scalar
     for name in sorted(lock.tunnels):
         t = lock.tunnels[name]
         lines += (
@@ -181,6 +190,8 @@ def dump_lock(lock: LockFile) -> str:
         )
         if t.cloudflare is not None:
             facts = t.cloudflare.model_dump(mode="json", exclude_none=True)
+            if not facts.get("remote_identities", True):
+                del facts["remote_identities"]  # an empty mapping would read back as null
             if facts:
                 lines.append("    cloudflare:")
                 _emit(lines, facts, "      ")

@@ -99,6 +99,8 @@ class TunnelPlan:
     health_check_direction: str
     health_check_target: str | None  # legacy public target (172.64.240.252/30) or None
     replay_protection: bool
+    # routing table / packet mark for legacy health-check replies of this tunnel (7200 + number)
+    hc_table: int
     ipsec: IpsecPlan | None
 
 

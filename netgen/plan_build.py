@@ -28,6 +28,8 @@ from netgen.vendors import VendorProfile
 # Per-WAN routing tables for source-based underlay routing (Linux, VyOS): 181, 182, ...
 # Below 200 so VyOS accepts them (`protocols static table` is 1-200).
 ROUTE_TABLE_BASE = 180
+# Per-tunnel tables (and marks) for legacy health-check replies on Linux: 7200 + number.
+HC_TABLE_BASE = 7200
 ID_FIELDS = {"fqdn": "fqdn_id", "user": "user_id", "hex": "hex_id"}
 PLACEHOLDER_IDS = {
     "fqdn": "fqdn-id-pending.{slug}.invalid",
@@ -294,6 +296,7 @@ class DevicePlanner:
             health_check_direction=hc.direction,
             health_check_target=target,
             replay_protection=s.replay_protection,
+            hc_table=HC_TABLE_BASE + number,
             ipsec=self.ipsec(
                 t, link, ike[s.ipsec.crypto], esp[s.ipsec.crypto], str(endpoint.address)
             )

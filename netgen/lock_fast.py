@@ -1,0 +1,142 @@
+"""A fast reader for lock files in the exact shape :func:`netgen.lock.dump_lock` writes.
+
+A fleet's lock holds tens of thousands of tunnels; reading it through a general YAML loader
+and pydantic costs seconds. netgen writes one canonical shape, so this reader parses that shape
+line by line and builds the models without re-validation. Anything it does not recognise
+(hand edits, comments in odd places, unknown keys, unexpected scalars) returns None and the
+caller falls back to the full YAML + schema path, which reports problems with positions.
+"""
+
+from __future__ import annotations
+
+import json
+from ipaddress import IPv4Address, IPv4Interface
+from typing import Any
+
+from netgen.lock import (
+    CloudflareFacts,
+    LockFile,
+    LockTunnel,
+    RemoteIdentities,
+    string_scalar,
+)
+
+_TUNNEL_KEYS = frozenset(
+    {"site", "device", "wan", "endpoint", "generated", "interface_address", "index"}
+)
+_FACT_KEYS = frozenset(CloudflareFacts.model_fields) - {"remote_identities"}
+_ID_KEYS = frozenset(RemoteIdentities.model_fields)
+
+
+class _NotCanonicalError(Exception):
+    pass
+
+
+def _value(raw: str) -> str:
+    if raw.startswith('"'):
+        value = json.loads(raw)
+        if not isinstance(value, str) or string_scalar(value) != raw:
+            raise _NotCanonicalError
+        return value
+    if string_scalar(raw) != raw:  # YAML would read it as something else than this string
+        raise _NotCanonicalError
+    return raw
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _split(line: str) -> tuple[int, str, str | None]:
+    stripped = line.lstrip(" ")
+    indent = len(line) - len(stripped)
+    if stripped.startswith('"'):
+        _, end = _DECODER.raw_decode(stripped)
+        key, sep, rest = stripped[:end], stripped[end : end + 1], stripped[end + 1 :]
+        if sep != ":":
+            raise _NotCanonicalError
+    else:
+        key, sep, rest = stripped.partition(":")
+    if not sep or not key or key != key.strip():
+        raise _NotCanonicalError
+    if rest == "":
+        return indent, _value(key), None
+    if not rest.startswith(" ") or rest[1:2] == " ":
+        raise _NotCanonicalError
+    return indent, _value(key), rest[1:]
+
+
+def parse_canonical_lock(text: str) -> LockFile | None:
+    """The lock in ``text`` if it is in netgen's canonical shape, else None."""
+    try:
+        return _parse(text)
+    except (_NotCanonicalError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _parse(text: str) -> LockFile:
+    lines = [ln for ln in text.split("\n") if ln and not ln.startswith("#")]
+    if lines[:1] != ["netgen_lock: 1"] or len(lines) < 2:
+        raise _NotCanonicalError
+    if lines[1] == "tunnels: {}" and len(lines) == 2:
+        return LockFile.model_construct(netgen_lock=1, tunnels={})
+    if lines[1] != "tunnels:":
+        raise _NotCanonicalError
+    tunnels: dict[str, LockTunnel] = {}
+    name: str | None = None
+    fields: dict[str, Any] = {}
+    facts: dict[str, Any] | None = None
+    ids: dict[str, str] | None = None
+    for line in lines[2:]:
+        indent, key, value = _split(line)
+        if indent == 2 and value is None:
+            if name is not None:
+                tunnels[name] = _tunnel(fields, facts, ids)
+            if key in tunnels:
+                raise _NotCanonicalError
+            name, fields, facts, ids = key, {}, None, None
+        elif indent == 4 and key in _TUNNEL_KEYS and value is not None and key not in fields:
+            fields[key] = value
+        elif indent == 4 and key == "cloudflare" and value is None and facts is None:
+            facts = {}
+        elif indent == 6 and facts is not None and value is not None and key in _FACT_KEYS:
+            facts[key] = _value(value)
+        elif indent == 6 and facts is not None and key == "remote_identities" and value is None:
+            ids = {}
+        elif indent == 8 and ids is not None and value is not None and key in _ID_KEYS:
+            ids[key] = _value(value)
+        else:
+            raise _NotCanonicalError
+    if name is not None:
+        tunnels[name] = _tunnel(fields, facts, ids)
+    return LockFile.model_construct(netgen_lock=1, tunnels=tunnels)
+
+
+def _tunnel(fields: dict[str, Any], facts: dict[str, Any] | None,
+            ids: dict[str, str] | None) -> LockTunnel:
+    if set(fields) != _TUNNEL_KEYS or fields["generated"] not in ("true", "false"):
+        raise _NotCanonicalError
+    index = fields["index"]
+    if not index.isdigit() or (len(index) > 1 and index[0] == "0"):
+        raise _NotCanonicalError
+    cf = None
+    if facts is not None:
+        if facts.get("type") not in (None, "gre", "ipsec"):
+            raise _NotCanonicalError
+        for key in ("cloudflare_endpoint", "customer_endpoint"):
+            if key in facts:
+                facts[key] = IPv4Address(facts[key])
+        if ids is not None:
+            facts["remote_identities"] = RemoteIdentities.model_construct(**ids)
+        cf = CloudflareFacts.model_construct(**facts)
+    elif ids is not None:
+        raise _NotCanonicalError
+    return LockTunnel.model_construct(
+        site=_value(fields["site"]),
+        device=_value(fields["device"]),
+        wan=_value(fields["wan"]),
+        endpoint=_value(fields["endpoint"]),
+        generated=fields["generated"] == "true",
+        interface_address=IPv4Interface(fields["interface_address"]),
+        index=int(index),
+        cloudflare=cf,
+    )
