@@ -67,7 +67,7 @@ def write_fleet(directory: Path, devices: int, vendors: list[str]) -> Path:
         wb = IPv4Address(int(IPv4Address("12.0.0.0")) + 2 * i)
         lines += [
             f"  - name: site{i:05d}",
-            f"    address: \"{i} Benchmark Road\"",
+            f'    address: "{i} Benchmark Road"',
             f"    lan_prefixes: [{lan}]",
             "    devices:",
             f"      - name: site{i:05d}-r1",
@@ -91,11 +91,14 @@ def add_identities(inventory: Path) -> None:
     for n, (name, entry) in enumerate(session.allocation.lock.tunnels.items()):
         tid = f"{n:032x}"
         acct = "0123456789abcdef0123456789abcdef"
-        ids = RemoteIdentities(fqdn_id=f"{tid}.{acct}.ipsec.cloudflare.com",
-                               user_id=f"ipsec@{tid}.{acct}.ipsec.cloudflare.com",
-                               hex_id=f"{acct}_{tid}")
-        tunnels[name] = entry.model_copy(update={"cloudflare": CloudflareFacts(
-            id=tid, remote_identities=ids)})
+        ids = RemoteIdentities(
+            fqdn_id=f"{tid}.{acct}.ipsec.cloudflare.com",
+            user_id=f"ipsec@{tid}.{acct}.ipsec.cloudflare.com",
+            hex_id=f"{acct}_{tid}",
+        )
+        tunnels[name] = entry.model_copy(
+            update={"cloudflare": CloudflareFacts(id=tid, remote_identities=ids)}
+        )
     (inventory.parent / "netgen.lock.yaml").write_text(dump_lock(LockFile(tunnels=tunnels)))
 
 
@@ -106,8 +109,13 @@ class Timer:
 
     def mark(self, stage: str) -> None:
         now = time.perf_counter()
-        self.stages.append({"stage": stage, "seconds": round(now - self.t0, 3),
-                            "peak_rss_mib": round(rss_mib(), 1)})
+        self.stages.append(
+            {
+                "stage": stage,
+                "seconds": round(now - self.t0, 3),
+                "peak_rss_mib": round(rss_mib(), 1),
+            }
+        )
         self.t0 = now
 
 
@@ -143,7 +151,7 @@ def run_floor(inventory: Path, out: Path) -> list[dict[str, Any]]:
 
     t = Timer()
     gc.disable()
-    data = yaml.load(inventory.read_bytes(), Loader=yaml.CSafeLoader)  # noqa: S506
+    data = yaml.load(inventory.read_bytes(), Loader=yaml.CSafeLoader)
     t.mark("load")
     inv = Inv.model_validate(data)
     del data
@@ -158,16 +166,29 @@ def run_floor(inventory: Path, out: Path) -> list[dict[str, Any]]:
                     pairs[(d.name, w.name, ep)] = base + 2 * n
                     n += 1
     t.mark("allocate")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-                             trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     floor_tpl = env.from_string(FLOOR_TEMPLATE)
     texts = []
     for s in inv.sites:
         for d in s.devices:
-            ctx = {"device": d.name, "tunnels": [
-                {"name": f"{d.name}-{w.name}-{ep}", "src": str(w.address), "dst": ep,
-                 "addr": str(IPv4Address(pairs[(d.name, w.name, ep)] + 1)), "psk": "x"}
-                for w in d.wan for ep in ("cf1", "cf2")]}
+            ctx = {
+                "device": d.name,
+                "tunnels": [
+                    {
+                        "name": f"{d.name}-{w.name}-{ep}",
+                        "src": str(w.address),
+                        "dst": ep,
+                        "addr": str(IPv4Address(pairs[(d.name, w.name, ep)] + 1)),
+                        "psk": "x",
+                    }
+                    for w in d.wan
+                    for ep in ("cf1", "cf2")
+                ],
+            }
             texts.append((s.name, d.name, floor_tpl.render(ctx)))
     t.mark("render")
     for site, dev, text in texts:
@@ -245,15 +266,20 @@ def child(kind: str, inventory: Path, out: Path) -> None:
 def measure(kind: str, inventory: Path, out: Path) -> tuple[float, list[dict[str, Any]]]:
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", kind, str(inventory), str(out)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(inventory), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     total = time.perf_counter() - start
     return total, json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--devices", type=int, default=10000)
     ap.add_argument("--vendors", default="")
     ap.add_argument("--repeat", type=int, default=1)
@@ -271,15 +297,16 @@ def main() -> None:
     inventory = write_fleet(work, args.devices, vendors)
     add_identities(inventory)
     tunnels = args.devices * 4
-    results: dict[str, Any] = {"devices": args.devices, "tunnels": tunnels,
-                               "vendors": vendors}
+    results: dict[str, Any] = {"devices": args.devices, "tunnels": tunnels, "vendors": vendors}
     for kind in ("floor", "netgen"):
         runs = [measure(kind, inventory, work / f"out-{kind}") for _ in range(args.repeat)]
         total, stages = min(runs, key=lambda r: r[0])
-        results[kind] = {"seconds": round(total, 2),
-                         "tunnels_per_second": round(tunnels / total),
-                         "peak_rss_mib": max(s["peak_rss_mib"] for s in stages),
-                         "stages": stages}
+        results[kind] = {
+            "seconds": round(total, 2),
+            "tunnels_per_second": round(tunnels / total),
+            "peak_rss_mib": max(s["peak_rss_mib"] for s in stages),
+            "stages": stages,
+        }
     results["ratio"] = round(results["netgen"]["seconds"] / results["floor"]["seconds"], 2)
     print(json.dumps(results, indent=2))
 

@@ -111,8 +111,9 @@ def _parse(text: str) -> LockFile:
     return LockFile.model_construct(netgen_lock=1, tunnels=tunnels)
 
 
-def _tunnel(fields: dict[str, Any], facts: dict[str, Any] | None,
-            ids: dict[str, str] | None) -> LockTunnel:
+def _tunnel(
+    fields: dict[str, Any], facts: dict[str, Any] | None, ids: dict[str, str] | None
+) -> LockTunnel:
     if set(fields) != _TUNNEL_KEYS or fields["generated"] not in ("true", "false"):
         raise _NotCanonicalError
     index = fields["index"]
@@ -126,7 +127,7 @@ def _tunnel(fields: dict[str, Any], facts: dict[str, Any] | None,
             if key in facts:
                 facts[key] = IPv4Address(facts[key])
         if ids is not None:
-            facts["remote_identities"] = RemoteIdentities.model_construct(**ids)
+            facts["remote_identities"] = RemoteIdentities.model_construct(None, **ids)
         cf = CloudflareFacts.model_construct(**facts)
     elif ids is not None:
         raise _NotCanonicalError

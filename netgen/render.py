@@ -11,7 +11,7 @@ import dataclasses
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -60,7 +60,7 @@ class PlanSandbox(SandboxedEnvironment):
     through the sandbox.
     """
 
-    plan_fields: dict[type, frozenset[str]] = {}
+    plan_fields: ClassVar[dict[type, frozenset[str]]] = {}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         fields = self.plan_fields.get(type(obj))

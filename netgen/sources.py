@@ -169,7 +169,7 @@ class _NeedsPositionsError(Exception):
     """The fast loader met something only the positioned loader can report."""
 
 
-class _FastLoader(_Loader):  # type: ignore[misc,valid-type]
+class _FastLoader(_Loader):
     """libyaml + SafeConstructor, refusing what YAML would silently accept: duplicate keys
     and merge keys (``<<``). Those send the document to the positioned loader for a report."""
 

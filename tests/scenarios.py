@@ -35,12 +35,22 @@ def _ifaces(vendor: str) -> tuple[str, str, str]:
 def base(vendor: str, version: str | None = None, **defaults: Any) -> dict[str, Any]:
     wan_a, wan_b, lan = _ifaces(vendor)
     device: dict[str, Any] = {
-        "name": "hq-edge1", "vendor": vendor, "lan_interface": lan,
+        "name": "hq-edge1",
+        "vendor": vendor,
+        "lan_interface": lan,
         "wan": [
-            {"name": "isp-a", "interface": wan_a, "address": "203.0.113.10",
-             "gateway": "203.0.113.1"},
-            {"name": "isp-b", "interface": wan_b, "address": "198.51.100.20",
-             "gateway": "198.51.100.1"},
+            {
+                "name": "isp-a",
+                "interface": wan_a,
+                "address": "203.0.113.10",
+                "gateway": "203.0.113.1",
+            },
+            {
+                "name": "isp-b",
+                "interface": wan_b,
+                "address": "198.51.100.20",
+                "gateway": "198.51.100.1",
+            },
         ],
     }
     if version is not None:
@@ -49,18 +59,38 @@ def base(vendor: str, version: str | None = None, **defaults: Any) -> dict[str, 
         "netgen": 1,
         "account": {"id": ACCOUNT, "product": "magic-wan"},
         "cloudflare": {
-            "endpoints": [{"name": "cf1", "address": "192.0.2.10"},
-                          {"name": "cf2", "address": "192.0.2.20"}],
+            "endpoints": [
+                {"name": "cf1", "address": "192.0.2.10"},
+                {"name": "cf2", "address": "192.0.2.20"},
+            ],
             "interface_pool": ["10.252.0.0/24"],
         },
         "defaults": {"tunnel_type": "ipsec", **defaults},
         "sites": [
-            {"name": "hq", "description": "Headquarters", "lan_prefixes": ["10.10.0.0/16"],
-             "devices": [device]},
-            {"name": "branch", "lan_prefixes": ["10.20.0.0/16", "10.21.0.0/16"],
-             "devices": [{"name": "branch-edge1", "vendor": "cisco_iosxe",
-                          "wan": [{"name": "isp-a", "interface": "GigabitEthernet1",
-                                   "address": "203.0.113.50", "gateway": "203.0.113.49"}]}]},
+            {
+                "name": "hq",
+                "description": "Headquarters",
+                "lan_prefixes": ["10.10.0.0/16"],
+                "devices": [device],
+            },
+            {
+                "name": "branch",
+                "lan_prefixes": ["10.20.0.0/16", "10.21.0.0/16"],
+                "devices": [
+                    {
+                        "name": "branch-edge1",
+                        "vendor": "cisco_iosxe",
+                        "wan": [
+                            {
+                                "name": "isp-a",
+                                "interface": "GigabitEthernet1",
+                                "address": "203.0.113.50",
+                                "gateway": "203.0.113.49",
+                            }
+                        ],
+                    }
+                ],
+            },
         ],
     }
 
@@ -84,14 +114,31 @@ def mixed(vendor: str, version: str | None = None) -> dict[str, Any]:
     """IPsec primary on ISP A (ECMP over both endpoints), GRE backup on ISP B."""
     inv = base(vendor, version)
     _device(inv)["tunnels"] = [
-        {"name": "hq_a_cf1", "wan": "isp-a", "endpoint": "cf1", "type": "ipsec",
-         "priority": 100, "description": "HQ ISP A to cf1"},
-        {"name": "hq_a_cf2", "wan": "isp-a", "endpoint": "cf2", "type": "ipsec",
-         "priority": 100},
-        {"name": "hq_b_cf1", "wan": "isp-b", "endpoint": "cf1", "type": "gre",
-         "priority": 200, "interface_address": "10.252.1.0/31"},
-        {"name": "hq_b_cf2", "wan": "isp-b", "endpoint": "cf2", "type": "gre",
-         "priority": 200, "ttl": 32},
+        {
+            "name": "hq_a_cf1",
+            "wan": "isp-a",
+            "endpoint": "cf1",
+            "type": "ipsec",
+            "priority": 100,
+            "description": "HQ ISP A to cf1",
+        },
+        {"name": "hq_a_cf2", "wan": "isp-a", "endpoint": "cf2", "type": "ipsec", "priority": 100},
+        {
+            "name": "hq_b_cf1",
+            "wan": "isp-b",
+            "endpoint": "cf1",
+            "type": "gre",
+            "priority": 200,
+            "interface_address": "10.252.1.0/31",
+        },
+        {
+            "name": "hq_b_cf2",
+            "wan": "isp-b",
+            "endpoint": "cf2",
+            "type": "gre",
+            "priority": 200,
+            "ttl": 32,
+        },
     ]
     return inv
 
@@ -103,12 +150,25 @@ def behind_nat(vendor: str, version: str | None = None) -> dict[str, Any]:
 
 
 def custom_crypto(vendor: str, version: str | None = None) -> dict[str, Any]:
-    return base(vendor, version, ipsec={"crypto": {
-        "ike": {"encryption": "aes-256-cbc", "integrity": "sha256", "prf": "sha384",
-                "dh_group": 14},
-        "esp": {"encryption": "aes-128-gcm", "pfs_group": 14},
-        "ike_lifetime": 28800, "child_lifetime": 3600,
-    }, "dpd": {"interval": 20, "timeout": 90}}, replay_protection=True)
+    return base(
+        vendor,
+        version,
+        ipsec={
+            "crypto": {
+                "ike": {
+                    "encryption": "aes-256-cbc",
+                    "integrity": "sha256",
+                    "prf": "sha384",
+                    "dh_group": 14,
+                },
+                "esp": {"encryption": "aes-128-gcm", "pfs_group": 14},
+                "ike_lifetime": 28800,
+                "child_lifetime": 3600,
+            },
+            "dpd": {"interval": 20, "timeout": 90},
+        },
+        replay_protection=True,
+    )
 
 
 def cbc(vendor: str, version: str | None = None) -> dict[str, Any]:
@@ -121,12 +181,14 @@ def local_id(kind: str) -> Callable[[str, str | None], dict[str, Any]]:
         if kind == "ipv4":  # one link, so every (endpoint, WAN address) pair is unique
             _device(inv)["wan"] = _device(inv)["wan"][:1]
         return inv
+
     return build
 
 
 def legacy_hc(vendor: str, version: str | None = None) -> dict[str, Any]:
-    return base(vendor, version, health_check={"direction": "unidirectional",
-                                               "target": "172.64.240.253"})
+    return base(
+        vendor, version, health_check={"direction": "unidirectional", "target": "172.64.240.253"}
+    )
 
 
 SCENARIOS: dict[str, Callable[[str, str | None], dict[str, Any]]] = {
@@ -159,8 +221,13 @@ SCENARIO_NEEDS: dict[str, tuple[str, ...]] = {
 
 # neutral crypto tokens a scenario uses (the vendor's keyword maps must have them)
 SCENARIO_KEYWORDS: dict[str, dict[str, tuple[str | int, ...]]] = {
-    "custom-crypto": {"ike_encryption": ("aes-256-cbc",), "ike_prf": ("sha384",),
-                      "dh_group": (14,), "esp_encryption": ("aes-128-gcm",), "pfs_group": (14,)},
+    "custom-crypto": {
+        "ike_encryption": ("aes-256-cbc",),
+        "ike_prf": ("sha384",),
+        "dh_group": (14,),
+        "esp_encryption": ("aes-128-gcm",),
+        "pfs_group": (14,),
+    },
     "cbc": {"ike_encryption": ("aes-256-cbc",), "esp_encryption": ("aes-256-cbc",)},
 }
 
@@ -190,8 +257,7 @@ def identities_for(name: str) -> RemoteIdentities:
     )
 
 
-def write_inventory(directory: Path, inv: dict[str, Any], *, with_identities: bool = True
-                    ) -> Path:
+def write_inventory(directory: Path, inv: dict[str, Any], *, with_identities: bool = True) -> Path:
     """Write inventory.yaml (and a lock holding fake API identities) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "inventory.yaml"
@@ -203,13 +269,13 @@ def write_inventory(directory: Path, inv: dict[str, Any], *, with_identities: bo
         for name, entry in lock.tunnels.items():
             facts = CloudflareFacts(id=tunnel_id(name), remote_identities=identities_for(name))
             tunnels[name] = entry.model_copy(update={"cloudflare": facts})
-        atomic_write(directory / "netgen.lock.yaml", dump_lock(LockFile(tunnels=tunnels))
-                     .encode())
+        atomic_write(directory / "netgen.lock.yaml", dump_lock(LockFile(tunnels=tunnels)).encode())
     return path
 
 
-def render_scenario(directory: Path, scenario: str, vendor: str, version: str | None = None,
-                    **kwargs: Any) -> dict[str, str]:
+def render_scenario(
+    directory: Path, scenario: str, vendor: str, version: str | None = None, **kwargs: Any
+) -> dict[str, str]:
     """Render one scenario in memory; returns {path: text} of the scenario device's files."""
     inv = SCENARIOS[scenario](vendor, version)
     path = write_inventory(directory, inv)

@@ -15,8 +15,20 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_wheel_ships_templates_and_vendors(tmp_path: Path) -> None:
     build = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path),
-         str(ROOT)], capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert build.returncode == 0, build.stdout + build.stderr
     (wheel,) = tmp_path.glob("netgen-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -27,11 +39,20 @@ def test_wheel_ships_templates_and_vendors(tmp_path: Path) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = subprocess.run(
-        [sys.executable, "-I", "-c",
-         "import sys; sys.path.insert(0, sys.argv[1]);"
-         "from netgen.resources import data_dir; from netgen.vendors import load_registry;"
-         "print(data_dir('templates')); print(','.join(load_registry().ids()))", str(site)],
-        capture_output=True, text=True, cwd=tmp_path, check=False)
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]);"
+            "from netgen.resources import data_dir; from netgen.vendors import load_registry;"
+            "print(data_dir('templates')); print(','.join(load_registry().ids()))",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     assert probe.returncode == 0, probe.stderr
     templates_dir, ids = probe.stdout.splitlines()
     assert Path(templates_dir).is_relative_to(site)

@@ -16,8 +16,13 @@ INVALID = Path(__file__).resolve().parents[1] / "fixtures" / "invalid"
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "netgen", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "netgen", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
 
 
 def test_version_and_help() -> None:
@@ -61,22 +66,32 @@ def test_missing_file_is_user_error() -> None:
 
 
 def test_plan_json_document(tmp_path: Path) -> None:
-    path = write_inventory(tmp_path, SCENARIOS["mixed"]("cisco_iosxe", None),
-                           with_identities=False)
+    path = write_inventory(tmp_path, SCENARIOS["mixed"]("cisco_iosxe", None), with_identities=False)
     out = run("plan", path, "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert set(doc) >= {"tunnels", "orphans", "payloads", "diagnostics"}
     row = doc["tunnels"][0]
-    assert set(row) >= {"name", "site", "device", "wan", "endpoint", "type",
-                        "interface_address", "cloudflare_address", "customer_address", "status"}
+    assert set(row) >= {
+        "name",
+        "site",
+        "device",
+        "wan",
+        "endpoint",
+        "type",
+        "interface_address",
+        "cloudflare_address",
+        "customer_address",
+        "status",
+    }
     assert set(doc["payloads"]) == {"gre_tunnels", "ipsec_tunnels", "routes"}
     assert not (tmp_path / "netgen.lock.yaml").exists()
 
 
 def test_plan_table_and_write_lock(tmp_path: Path) -> None:
-    path = write_inventory(tmp_path, SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None),
-                           with_identities=False)
+    path = write_inventory(
+        tmp_path, SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None), with_identities=False
+    )
     out = run("plan", path)
     assert out.returncode == 0
     assert "customer side" in out.stdout and "hq_1a_cf1" in out.stdout
@@ -116,8 +131,9 @@ def test_render_one_device_to_stdout(tmp_path: Path) -> None:
 
 
 def test_render_needs_identities_unless_placeholders(tmp_path: Path) -> None:
-    path = write_inventory(tmp_path, SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None),
-                           with_identities=False)
+    path = write_inventory(
+        tmp_path, SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None), with_identities=False
+    )
     out = run("render", path, "-o", tmp_path / "out")
     assert out.returncode == 1 and "NG503" in out.stderr
     assert not (tmp_path / "out").exists()

@@ -35,8 +35,14 @@ def leaks(text: str | bytes) -> list[str]:
 
 def run(*args: str | Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CLOUDFLARE_API_TOKEN": TOKEN, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "netgen", *map(str, args)], input=stdin,
-                          capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "netgen", *map(str, args)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -51,13 +57,19 @@ def workspace(tmp_path: Path) -> Path:
 def test_no_command_prints_the_psk_or_token(workspace: Path, tmp_path: Path) -> None:
     inv = workspace
     bad = tmp_path / "bad.json"
-    bad.write_text('{"success": false, "errors": [{"code": 1000, "message": "x"}], '
-                   '"messages": [], "result": null}')
+    bad.write_text(
+        '{"success": false, "errors": [{"code": 1000, "message": "x"}], '
+        '"messages": [], "result": null}'
+    )
     commands: list[tuple[str | Path, ...]] = [
-        ("validate", inv), ("validate", inv, "--json"),
-        ("plan", inv), ("plan", inv, "--json"),
-        ("secrets", "list", inv), ("secrets", "list", inv, "--json"),
-        ("import", inv, bad), ("import", inv, bad, "--json"),
+        ("validate", inv),
+        ("validate", inv, "--json"),
+        ("plan", inv),
+        ("plan", inv, "--json"),
+        ("secrets", "list", inv),
+        ("secrets", "list", inv, "--json"),
+        ("import", inv, bad),
+        ("import", inv, bad, "--json"),
         ("render", inv, "-o", tmp_path / "plain"),
         ("render", inv, "-o", tmp_path / "plain", "--check", "--json"),
         ("render", inv, "-o", tmp_path / "revealed", "--reveal-secrets", "--json"),
@@ -75,8 +87,7 @@ def test_no_command_prints_the_psk_or_token(workspace: Path, tmp_path: Path) -> 
 
 def test_files_hold_the_psk_only_where_revealed(workspace: Path, tmp_path: Path) -> None:
     assert run("render", workspace, "-o", tmp_path / "plain").returncode == 0
-    assert run("render", workspace, "-o", tmp_path / "revealed",
-               "--reveal-secrets").returncode == 0
+    assert run("render", workspace, "-o", tmp_path / "revealed", "--reveal-secrets").returncode == 0
     manifest = json.loads((tmp_path / "revealed" / "MANIFEST.json").read_text())
     secret_files = {e["path"] for e in manifest["files"] if e["secret"]}
     assert secret_files == {"sites/hq/hq-edge1.ios"}
@@ -102,8 +113,19 @@ def test_debug_traceback_of_an_internal_error_does_not_leak(
 
     monkeypatch.setattr(netgen.api, "render_device", explode)
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
-    result = CliRunner().invoke(app, ["render", str(workspace), "-o", "-", "--device",
-                                      "hq-edge1", "--reveal-secrets", "--debug"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "render",
+            str(workspace),
+            "-o",
+            "-",
+            "--device",
+            "hq-edge1",
+            "--reveal-secrets",
+            "--debug",
+        ],
+    )
     assert result.exit_code == 70
     assert "RuntimeError" in result.output and "Traceback" in result.output
     assert not leaks(result.output)

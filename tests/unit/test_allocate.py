@@ -19,8 +19,9 @@ from netgen.errors import UserError
 from netgen.lock import load_lock
 
 
-def inventory(sites: list[tuple[str, list[tuple[str, int]]]], pool: str = "10.252.0.0/22"
-              ) -> dict[str, Any]:
+def inventory(
+    sites: list[tuple[str, list[tuple[str, int]]]], pool: str = "10.252.0.0/22"
+) -> dict[str, Any]:
     """sites: [(site, [(device, n_wan_links)])] with unique documentation WAN addresses."""
     out_sites = []
     host = 10
@@ -29,24 +30,34 @@ def inventory(sites: list[tuple[str, list[tuple[str, int]]]], pool: str = "10.25
         for dev, n_wan in devices:
             wan = []
             for w in range(n_wan):
-                wan.append({"name": f"isp{w}", "interface": f"eth{w}",
-                            "address": f"203.0.113.{host}" if host < 250 else
-                            f"198.51.100.{host - 240}"})
+                wan.append(
+                    {
+                        "name": f"isp{w}",
+                        "interface": f"eth{w}",
+                        "address": f"203.0.113.{host}"
+                        if host < 250
+                        else f"198.51.100.{host - 240}",
+                    }
+                )
                 host += 1
             devs.append({"name": dev, "vendor": "cisco_iosxe", "wan": wan})
-        out_sites.append({"name": site, "lan_prefixes": [f"10.{10 + si}.0.0/16"],
-                          "devices": devs})
+        out_sites.append({"name": site, "lan_prefixes": [f"10.{10 + si}.0.0/16"], "devices": devs})
     return {
         "netgen": 1,
-        "cloudflare": {"endpoints": [{"name": "cf1", "address": "192.0.2.10"},
-                                     {"name": "cf2", "address": "192.0.2.20"}],
-                       "interface_pool": [pool]},
+        "cloudflare": {
+            "endpoints": [
+                {"name": "cf1", "address": "192.0.2.10"},
+                {"name": "cf2", "address": "192.0.2.20"},
+            ],
+            "interface_pool": [pool],
+        },
         "sites": out_sites,
     }
 
 
-def plan_of(tmp: Path, inv: dict[str, Any], *, write: bool = False, prune: bool = False
-            ) -> api.PlanResult:
+def plan_of(
+    tmp: Path, inv: dict[str, Any], *, write: bool = False, prune: bool = False
+) -> api.PlanResult:
     tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "inventory.yaml"
     path.write_text(yaml.safe_dump(inv, sort_keys=False))
@@ -58,20 +69,24 @@ def addresses(result: api.PlanResult) -> dict[str, str]:
 
 
 site_shapes = st.lists(
-    st.lists(st.integers(min_value=1, max_value=2), min_size=1, max_size=3),
-    min_size=1, max_size=5)
+    st.lists(st.integers(min_value=1, max_value=2), min_size=1, max_size=3), min_size=1, max_size=5
+)
 
 
 def _named(shape: list[list[int]]) -> list[tuple[str, list[tuple[str, int]]]]:
-    return [(f"site{i:02d}", [(f"site{i:02d}-r{j}", n) for j, n in enumerate(devs)])
-            for i, devs in enumerate(shape)]
+    return [
+        (f"site{i:02d}", [(f"site{i:02d}-r{j}", n) for j, n in enumerate(devs)])
+        for i, devs in enumerate(shape)
+    ]
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(shape=site_shapes, seed=st.integers(min_value=0, max_value=10_000))
-def test_allocation_properties(tmp_path_factory: pytest.TempPathFactory,
-                               shape: list[list[int]], seed: int) -> None:
+def test_allocation_properties(
+    tmp_path_factory: pytest.TempPathFactory, shape: list[list[int]], seed: int
+) -> None:
     tmp = tmp_path_factory.mktemp("alloc")
     inv = inventory(_named(shape))
     first = plan_of(tmp / "a", inv)
@@ -92,12 +107,13 @@ def test_allocation_properties(tmp_path_factory: pytest.TempPathFactory,
     assert addresses(plan_of(tmp / "b", shuffled)) == addresses(first)
 
 
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(shape=site_shapes, extra=site_shapes)
-def test_existing_pairs_kept_when_sites_are_added(tmp_path_factory: pytest.TempPathFactory,
-                                                  shape: list[list[int]],
-                                                  extra: list[list[int]]) -> None:
+def test_existing_pairs_kept_when_sites_are_added(
+    tmp_path_factory: pytest.TempPathFactory, shape: list[list[int]], extra: list[list[int]]
+) -> None:
     tmp = tmp_path_factory.mktemp("sticky")
     named = _named(shape)
     before = plan_of(tmp, inventory(named), write=True)
@@ -107,8 +123,11 @@ def test_existing_pairs_kept_when_sites_are_added(tmp_path_factory: pytest.TempP
     old, new = addresses(before), addresses(after)
     assert all(new[name] == addr for name, addr in old.items())
     indexes_before = {t["name"]: t["index"] for t in before.tunnels}
-    assert all(t["index"] == indexes_before[t["name"]] for t in after.tunnels
-               if t["name"] in indexes_before)
+    assert all(
+        t["index"] == indexes_before[t["name"]]
+        for t in after.tunnels
+        if t["name"] in indexes_before
+    )
     statuses = {t["name"]: t["status"] for t in after.tunnels}
     assert all(statuses[n] == "kept" for n in old)
     assert all(statuses[n] == "new" for n in new if n not in old)
@@ -144,8 +163,12 @@ def test_pinned_address_wins_and_is_checked_against_the_lock(tmp_path: Path) -> 
     first = plan_of(tmp_path, inv, write=True)
     taken = next(t for t in first.tunnels if t["site"] == "site01")["interface_address"]
     inv["sites"][0]["devices"][0]["tunnels"] = [
-        {"name": "pinned_a", "wan": "isp0", "endpoint": "cf1",
-         "interface_address": "10.252.3.10/31"},
+        {
+            "name": "pinned_a",
+            "wan": "isp0",
+            "endpoint": "cf1",
+            "interface_address": "10.252.3.10/31",
+        },
         {"name": "pinned_b", "wan": "isp0", "endpoint": "cf2", "interface_address": taken},
     ]
     with pytest.raises(UserError) as info:
@@ -167,8 +190,11 @@ def test_pool_exhaustion_names_pool_and_count(tmp_path: Path) -> None:
 def test_lock_is_sorted_stable_and_secret_free(tmp_path: Path) -> None:
     plan_of(tmp_path, inventory(_named([[2], [1]])), write=True)
     text = (tmp_path / "netgen.lock.yaml").read_text()
-    names = [line.strip().rstrip(":") for line in text.splitlines()
-             if line.startswith("  ") and not line.startswith("    ")]
+    names = [
+        line.strip().rstrip(":")
+        for line in text.splitlines()
+        if line.startswith("  ") and not line.startswith("    ")
+    ]
     assert names == sorted(names)
     plan_of(tmp_path, inventory(_named([[2], [1]])), write=True)
     assert (tmp_path / "netgen.lock.yaml").read_text() == text

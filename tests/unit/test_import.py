@@ -207,8 +207,11 @@ def test_lists_fill_the_lock(session: api.Session) -> None:
     gre = result.lock.tunnels["hq_b_cf1"].cloudflare
     assert gre is not None and gre.type == "gre" and gre.remote_identities is None
     assert all(t.cloudflare and t.cloudflare.id for t in result.lock.tunnels.values())
-    changes = {c.split(": set ")[0]: c.split(": set ")[1].split(", ") for c in result.changes
-               if ": set " in c}
+    changes = {
+        c.split(": set ")[0]: c.split(": set ")[1].split(", ")
+        for c in result.changes
+        if ": set " in c
+    }
     assert {"id", "fqdn_id"} <= set(changes["hq_a_cf1"]) and "id" in changes["hq_b_cf1"]
     assert result.lock_changed and result.psks == {}
 

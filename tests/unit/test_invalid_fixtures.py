@@ -37,10 +37,13 @@ def test_fixture_reports_its_code_at_its_line(fixture: Path, tmp_path: Path) -> 
 
 
 def test_every_inventory_error_code_has_a_fixture() -> None:
-    covered = {EXPECT.match(p.read_text().splitlines()[0]).group(1)  # type: ignore[union-attr]
-               for p in _cases()}
-    inventory_codes = {c for c in CODES if c[2] in "123" or c in {"NG401", "NG405", "NG505",
-                                                                  "NG507"}}
+    covered = {
+        EXPECT.match(p.read_text().splitlines()[0]).group(1)  # type: ignore[union-attr]
+        for p in _cases()
+    }
+    inventory_codes = {
+        c for c in CODES if c[2] in "123" or c in {"NG401", "NG405", "NG505", "NG507"}
+    }
     # NG101 (unreadable file) and warnings are tested elsewhere
     missing = inventory_codes - covered - {"NG101", "NG380", "NG381"}
     assert not missing, f"no invalid fixture for {sorted(missing)}"

@@ -19,8 +19,25 @@ from netgen.lock_fast import parse_canonical_lock
 
 # names and values YAML would misread if left unquoted are part of the alphabet on purpose
 words = st.one_of(
-    st.sampled_from(["yes", "no", "on", "null", "0123", "1.5", "2026-11-20T10:00:00Z", "~",
-                     "true", "a b", "x:y", "#c", "'q'", "-", "é"]),
+    st.sampled_from(
+        [
+            "yes",
+            "no",
+            "on",
+            "null",
+            "0123",
+            "1.5",
+            "2026-11-20T10:00:00Z",
+            "~",
+            "true",
+            "a b",
+            "x:y",
+            "#c",
+            "'q'",
+            "-",
+            "é",
+        ]
+    ),
     st.text(alphabet="abcXYZ019_-.@:", min_size=1, max_size=12),
 )
 
@@ -28,18 +45,27 @@ facts = st.builds(
     CloudflareFacts,
     id=st.none() | words,
     type=st.sampled_from([None, "gre", "ipsec"]),
-    remote_identities=st.none() | st.builds(RemoteIdentities, fqdn_id=st.none() | words,
-                                            user_id=st.none() | words,
-                                            hex_id=st.none() | words),
+    remote_identities=st.none()
+    | st.builds(
+        RemoteIdentities,
+        fqdn_id=st.none() | words,
+        user_id=st.none() | words,
+        hex_id=st.none() | words,
+    ),
     cloudflare_endpoint=st.none() | st.just(IPv4Address("192.0.2.10")),
     created_on=st.none() | words,
 )
 
 tunnels = st.builds(
     LockTunnel,
-    site=words, device=words, wan=words, endpoint=words, generated=st.booleans(),
+    site=words,
+    device=words,
+    wan=words,
+    endpoint=words,
+    generated=st.booleans(),
     interface_address=st.integers(0, 2**20).map(
-        lambda n: IPv4Interface(f"{IPv4Address(int(IPv4Address('10.0.0.0')) + 2 * n)}/31")),
+        lambda n: IPv4Interface(f"{IPv4Address(int(IPv4Address('10.0.0.0')) + 2 * n)}/31")
+    ),
     index=st.integers(0, 500),
     cloudflare=st.none() | facts,
 )
@@ -59,9 +85,11 @@ def test_canonical_reader_matches_yaml_reader(entries: dict[str, LockTunnel]) ->
 
 
 def test_hand_edited_lock_falls_back_to_the_full_reader() -> None:
-    text = ("netgen_lock: 1\ntunnels:\n  t1:\n    site: yes\n    device: d\n    wan: w\n"
-            "    endpoint: e\n    generated: false\n    interface_address: 10.0.0.0/31\n"
-            "    index: 0\n")
+    text = (
+        "netgen_lock: 1\ntunnels:\n  t1:\n    site: yes\n    device: d\n    wan: w\n"
+        "    endpoint: e\n    generated: false\n    interface_address: 10.0.0.0/31\n"
+        "    index: 0\n"
+    )
     assert parse_canonical_lock(text) is None  # `yes` is a boolean to YAML
     assert parse_canonical_lock(text.replace("site: yes", "site: s") + "    extra: 1\n") is None
     assert parse_canonical_lock(text.replace("site: yes", "site: s")) is not None

@@ -14,8 +14,13 @@ from netgen import api
 from netgen.addressing import tunnel_sides
 from tests.scenarios import SCENARIOS, write_inventory
 
-SCHEMA_FILE = (Path(__file__).resolve().parents[3] / "shared" / "vendor-data" / "cloudflare"
-               / "magic-api-2024-08-06.json")
+SCHEMA_FILE = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "vendor-data"
+    / "cloudflare"
+    / "magic-api-2024-08-06.json"
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +37,15 @@ def _payloads(tmp_path: Path, scenario: str) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("scenario", ["ipsec-dual-isp", "gre-dual-isp", "mixed", "legacy-hc"])
-def test_payloads_validate_against_cloudflare_openapi(tmp_path: Path, cf_schema: dict[str, Any],
-                                                      scenario: str) -> None:
+def test_payloads_validate_against_cloudflare_openapi(
+    tmp_path: Path, cf_schema: dict[str, Any], scenario: str
+) -> None:
     payloads = _payloads(tmp_path, scenario)
-    for key, op in (("gre_tunnels", "gre_tunnels_create"),
-                    ("ipsec_tunnels", "ipsec_tunnels_create"), ("routes", "routes_create")):
+    for key, op in (
+        ("gre_tunnels", "gre_tunnels_create"),
+        ("ipsec_tunnels", "ipsec_tunnels_create"),
+        ("routes", "routes_create"),
+    ):
         for body in payloads[key]:
             jsonschema.validate(body, cf_schema[op]["request"])
 
@@ -54,8 +63,12 @@ def test_tunnel_payload_fields(tmp_path: Path) -> None:
     assert body["cloudflare_endpoint"] == "192.0.2.10"
     assert body["customer_endpoint"] == "203.0.113.10"
     assert body["replay_protection"] is False
-    assert body["health_check"] == {"enabled": True, "type": "reply", "rate": "mid",
-                                    "direction": "bidirectional"}
+    assert body["health_check"] == {
+        "enabled": True,
+        "type": "reply",
+        "rate": "mid",
+        "direction": "bidirectional",
+    }
     assert "psk" not in body
     for b in [*gre.values(), *ipsec.values()]:
         iface = IPv4Interface(b["interface_address"])
@@ -64,8 +77,11 @@ def test_tunnel_payload_fields(tmp_path: Path) -> None:
 
 def test_routes_use_customer_side_and_tunnel_priority(tmp_path: Path) -> None:
     payloads = _payloads(tmp_path, "mixed")
-    tunnels = {b["name"]: b for b in payloads["gre_tunnels"] + payloads["ipsec_tunnels"]
-               if b["name"].startswith("hq_")}
+    tunnels = {
+        b["name"]: b
+        for b in payloads["gre_tunnels"] + payloads["ipsec_tunnels"]
+        if b["name"].startswith("hq_")
+    }
     hq_routes = [r for r in payloads["routes"] if r["prefix"] == "10.10.0.0/16"]
     assert len(hq_routes) == 4
     by_hop = {r["nexthop"]: r for r in hq_routes}
@@ -74,8 +90,11 @@ def test_routes_use_customer_side_and_tunnel_priority(tmp_path: Path) -> None:
         assert customer in by_hop, name
         expected = 200 if name.startswith("hq_b") else 100
         assert by_hop[customer]["priority"] == expected
-    branch = [r for r in payloads["routes"] if IPv4Network(r["prefix"]).subnet_of(
-        IPv4Network("10.20.0.0/15"))]
+    branch = [
+        r
+        for r in payloads["routes"]
+        if IPv4Network(r["prefix"]).subnet_of(IPv4Network("10.20.0.0/15"))
+    ]
     assert {r["prefix"] for r in branch} == {"10.20.0.0/16", "10.21.0.0/16"}
 
 
@@ -84,5 +103,4 @@ def test_magic_transit_defaults_health_checks_to_unidirectional(tmp_path: Path) 
     inv["account"]["product"] = "magic-transit"
     path = write_inventory(tmp_path, inv)
     payloads = api.plan(path).payloads
-    assert {b["health_check"]["direction"] for b in payloads["ipsec_tunnels"]} == {
-        "unidirectional"}
+    assert {b["health_check"]["direction"] for b in payloads["ipsec_tunnels"]} == {"unidirectional"}

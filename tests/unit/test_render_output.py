@@ -18,8 +18,11 @@ from tests.scenarios import SCENARIOS, write_inventory
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -57,10 +60,14 @@ def test_manifest_lists_every_file_with_sha256(mixed: Path, tmp_path: Path) -> N
     assert set(listed) == set(files) - {"MANIFEST.json"}
     for path, digest in listed.items():
         assert hashlib.sha256(files[path]).hexdigest() == digest
-    assert manifest["inputs"]["inventory"]["sha256"] == hashlib.sha256(
-        mixed.read_bytes()).hexdigest()
-    assert {"cloudflare/gre_tunnels.json", "cloudflare/ipsec_tunnels.json",
-            "cloudflare/routes.json"} <= set(files)
+    assert (
+        manifest["inputs"]["inventory"]["sha256"] == hashlib.sha256(mixed.read_bytes()).hexdigest()
+    )
+    assert {
+        "cloudflare/gre_tunnels.json",
+        "cloudflare/ipsec_tunnels.json",
+        "cloudflare/routes.json",
+    } <= set(files)
 
 
 def test_failed_render_leaves_previous_output_untouched(mixed: Path, tmp_path: Path) -> None:
@@ -124,5 +131,5 @@ def test_sandbox_refuses_none_and_undefined(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="missing"):
         env.get_template("t/undef.j2").render()
     (tmp_path / "t" / "escape.j2").write_text("{{ ''.__class__.__mro__ }}\n")
-    with pytest.raises(Exception, match="unsafe|not safely|access"):
+    with pytest.raises(Exception, match=r"unsafe|not safely|access"):
         env.get_template("t/escape.j2").render()

@@ -68,8 +68,10 @@ def test_redundancy_warnings_do_not_fail(tmp_path: Path) -> None:
 
 
 def test_invalid_lock_is_ng402_with_position() -> None:
-    text = "netgen_lock: 1\ntunnels:\n  t1:\n    site: s\n    device: d\n    wan: w\n" \
-           "    endpoint: e\n    interface_address: not-an-address\n    index: 0\n"
+    text = (
+        "netgen_lock: 1\ntunnels:\n  t1:\n    site: s\n    device: d\n    wan: w\n"
+        "    endpoint: e\n    interface_address: not-an-address\n    index: 0\n"
+    )
     with pytest.raises(UserError) as info:
         parse_lock_text(text, "netgen.lock.yaml")
     (diag,) = info.value.diagnostics
@@ -81,8 +83,7 @@ def test_capability_gate_names_device_and_feature(tmp_path: Path) -> None:
     with pytest.raises(UserError) as info:
         api.render(path, None)
     diags = [d for d in info.value.diagnostics if d.code == "NG501"]
-    assert any("hq-edge1" in d.message and "legacy health-check target" in d.message
-               for d in diags)
+    assert any("hq-edge1" in d.message and "legacy health-check target" in d.message for d in diags)
 
 
 def test_template_error_names_template_line_and_device(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ def vendor_cases() -> list[Any]:
         for version in versions:
             for scenario in SCENARIOS:
                 if vendor_can_render(profile, scenario):
-                    cases.append(pytest.param(vid, version, scenario,
-                                              id=f"{vid}-{version}-{scenario}"))
+                    cases.append(
+                        pytest.param(vid, version, scenario, id=f"{vid}-{version}-{scenario}")
+                    )
     return cases

@@ -12,8 +12,9 @@ from tests.vendors.conftest import vendor_cases
 
 
 @pytest.mark.parametrize(("vendor", "version", "scenario"), vendor_cases())
-def test_rendered_config_unchanged(tmp_path: Path, snapshot_file: Any, vendor: str,
-                                   version: str, scenario: str) -> None:
+def test_rendered_config_unchanged(
+    tmp_path: Path, snapshot_file: Any, vendor: str, version: str, scenario: str
+) -> None:
     files = render_scenario(tmp_path, scenario, vendor, version)
     text = "".join(f"# ==> {path} <==\n{content}" for path, content in sorted(files.items()))
     assert text == snapshot_file
