@@ -13,14 +13,9 @@ import pytest
 from netgen import api
 from netgen.addressing import tunnel_sides
 from tests.scenarios import SCENARIOS, write_inventory
+from tests.validators.vyos_schema import vendor_data_dir
 
-SCHEMA_FILE = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "vendor-data"
-    / "cloudflare"
-    / "magic-api-2024-08-06.json"
-)
+SCHEMA_FILE = vendor_data_dir() / "cloudflare" / "magic-api-2024-08-06.json"
 
 
 @pytest.fixture(scope="module")

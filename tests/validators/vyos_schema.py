@@ -42,14 +42,20 @@ VYOS_VERSIONS = ("1.4", "1.5")
 
 
 def vendor_data_dir() -> Path:
-    """Return ``../shared/vendor-data`` relative to the repository root.
+    """The vendors' schema data (kept outside the project for licence reasons).
 
-    ``$NETGEN_VENDOR_DATA`` overrides the location. The directory may be missing.
+    ``$NETGEN_VENDOR_DATA`` overrides; otherwise ``../shared/vendor-data`` beside the
+    repository, then the workplace's ``/work/shared/vendor-data``. The directory may be
+    missing: tests that need it skip with the path they looked at.
     """
     override = os.environ.get(VENDOR_DATA_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "vendor-data"
+    beside = (Path(__file__).resolve().parents[2] / ".." / "shared" / "vendor-data").resolve()
+    for candidate in (beside, Path("/work/shared/vendor-data")):
+        if candidate.is_dir():
+            return candidate
+    return beside
 
 
 @dataclass(frozen=True)

