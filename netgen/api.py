@@ -21,7 +21,15 @@ from netgen.allocate import Allocation, allocate
 from netgen.errors import Diagnostic, Severity, UserError, sort_diagnostics
 from netgen.inventory import LoadedInventory, load_inventory_document, parse_inventory
 from netgen.lock import LockFile, dump_lock, load_lock, lock_path_for
-from netgen.output import atomic_write, diff_tree, json_bytes, manifest_file, write_tree
+from netgen.output import (
+    MANIFEST,
+    atomic_write,
+    diff_tree,
+    json_bytes,
+    manifest_file,
+    read_tree,
+    write_tree,
+)
 from netgen.payloads import build_payloads
 from netgen.plan import DevicePlan, PlanInputs, site_remote_prefixes
 from netgen.plan_build import build_device_plan
@@ -388,6 +396,8 @@ def render(
     if out_dir is None:
         return RenderResult(files, None, False, diagnostics=session.diagnostics)
     target = Path(out_dir)
+    if sites or devices:
+        files = _keep_unselected(target, files)
     if check:
         return RenderResult(files, target, False, diff_tree(target, files), session.diagnostics)
     lock_written = False
@@ -396,6 +406,34 @@ def render(
         lock_written = True
     write_tree(target, files)
     return RenderResult(files, target, True, [], session.diagnostics, lock_written)
+
+
+def _keep_unselected(target: Path, files: list[RenderedFile]) -> list[RenderedFile]:
+    """With --site/--device, the other devices' files already in ``target`` stay as they are
+    (with their secret marks); MANIFEST.json is rebuilt over the merged set."""
+    import json
+
+    old_manifest = target / MANIFEST
+    if not old_manifest.is_file():
+        return files
+    try:
+        old = json.loads(old_manifest.read_text())
+        secret = {e["path"]: bool(e.get("secret")) for e in old.get("files", [])}
+    except (ValueError, AttributeError, TypeError):
+        raise UserError.single(
+            "NG901",
+            "MANIFEST.json is not readable",
+            file=old_manifest,
+            hint="render without --site/--device to rebuild it",
+        ) from None
+    new = {f.path: f for f in files if f.path != MANIFEST}
+    for path, content in read_tree(target).items():
+        if path != MANIFEST and path not in new and path.startswith("sites/"):
+            new[path] = RenderedFile(path, content, secret=secret.get(path, False))
+    header = json.loads(next(f.content for f in files if f.path == MANIFEST))
+    header.pop("files", None)
+    merged = sorted(new.values(), key=lambda f: f.path)
+    return [*merged, manifest_file(merged, header)]
 
 
 # -- vendors -------------------------------------------------------------------------------

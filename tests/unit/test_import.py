@@ -19,11 +19,12 @@ from netgen.lock import dump_lock
 from netgen.output import atomic_write
 from netgen.secrets import fingerprint, new_store
 from tests.scenarios import SCENARIOS, tunnel_id, write_inventory
+from tests.validators.vyos_schema import vendor_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "responses"
 ACME = ROOT / "examples" / "acme"
-SCHEMA_FILE = ROOT.parent / "shared" / "vendor-data" / "cloudflare" / "magic-api-2024-08-06.json"
+SCHEMA_FILE = vendor_data_dir() / "cloudflare" / "magic-api-2024-08-06.json"
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 PSK1 = "FAKE-PSK-hq-a-cf1-0001"
 

@@ -133,3 +133,21 @@ def test_sandbox_refuses_none_and_undefined(tmp_path: Path) -> None:
     (tmp_path / "t" / "escape.j2").write_text("{{ ''.__class__.__mro__ }}\n")
     with pytest.raises(Exception, match=r"unsafe|not safely|access"):
         env.get_template("t/escape.j2").render()
+
+
+def test_device_filter_keeps_the_other_devices_files(mixed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    api.render(mixed, out)
+    before = _tree(out)
+    inv = yaml.safe_load(mixed.read_text())
+    inv["sites"][0]["devices"][0]["tunnels"][0]["description"] = "HQ ISP A primary"
+    mixed.write_text(yaml.safe_dump(inv, sort_keys=False))
+    drift = dict(api.render(mixed, out, devices=["hq-edge1"], check=True).drift)
+    assert drift["sites/hq/hq-edge1.ios"] == "changed"
+    assert "sites/branch/branch-edge1.ios" not in drift  # not selected, not "extra"
+    api.render(mixed, out, devices=["hq-edge1"])
+    after = _tree(out)
+    assert after["sites/branch/branch-edge1.ios"] == before["sites/branch/branch-edge1.ios"]
+    assert b"HQ ISP A primary" in after["sites/hq/hq-edge1.ios"]
+    listed = {e["path"] for e in json.loads(after["MANIFEST.json"])["files"]}
+    assert listed == set(after) - {"MANIFEST.json"}
