@@ -504,7 +504,10 @@ def import_responses(
     warning = secrets.store_permission_warning(store_path)
     if warning is not None:
         diags.append(warning)
-    return ImportSummary(result.changes + store_changes, diags, lock_written, store_written)
+    # the store reports every PSK it took ("psk stored"), so the importer's own PSK lines
+    # would only repeat them
+    changes = [c for c in result.changes if not c.startswith("psk for ")] + store_changes
+    return ImportSummary(changes, diags, lock_written, store_written)
 
 
 def resolve_secrets(session: Session) -> tuple[dict[str, str], list[Diagnostic]]:
