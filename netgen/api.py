@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import io
+import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +34,7 @@ from netgen.output import (
 )
 from netgen.payloads import build_payloads
 from netgen.plan import DevicePlan, PlanInputs, site_remote_prefixes
-from netgen.plan_build import build_device_plan
+from netgen.plan_build import build_device_plan, reveal_psks
 from netgen.render import RenderedFile, make_environment, render_device
 from netgen.sources import digest_bytes, paused_gc
 from netgen.vendors import Registry, load_registry
@@ -113,42 +115,28 @@ def device_plans(
             except UserError as exc:
                 diags.extend(exc.diagnostics)
                 continue
-            plans.append(dataclasses.replace(plan, input_digest=plan_digest(plan)))
+            plan = dataclasses.replace(plan, input_digest=plan_digest(plan))
+            if inputs.reveal_secrets and inputs.psks:
+                plan = reveal_psks(plan, inputs.psks)
+            plans.append(plan)
     if diags:
         raise UserError(sort_diagnostics(diags))
     return plans
 
 
-_DIGEST_SKIP = frozenset({"psk", "input_digest", "secrets_revealed"})
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _digest_parts(obj: Any, out: list[str]) -> None:
-    names = _FIELDS.get(type(obj))
-    if names is None:
-        if dataclasses.is_dataclass(obj):
-            names = _FIELDS[type(obj)] = tuple(
-                f.name for f in dataclasses.fields(obj) if f.name not in _DIGEST_SKIP
-            )
-        elif isinstance(obj, tuple | list):
-            out.append(f"[{len(obj)}")
-            for item in obj:
-                _digest_parts(item, out)
-            return
-        else:
-            out.append(repr(obj))
-            return
-    out.append(type(obj).__name__)
-    for name in names:
-        _digest_parts(getattr(obj, name), out)
-
-
 def plan_digest(plan: DevicePlan) -> str:
-    """A digest of everything the device's config depends on; PSK values excluded (so
-    revealing secrets or rotating a PSK does not change it)."""
-    parts: list[str] = []
-    _digest_parts(plan, parts)
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    """A digest of everything the device's config depends on: the plan, built with PSK
+    placeholders (so revealing or rotating a PSK never changes it).
+
+    The plan is serialised with pickle (C speed; a repr-based digest cost more than rendering)
+    in "fast" mode: no memo, so the bytes depend only on values, never on which equal objects
+    happen to be shared. Plans are trees of frozen dataclasses, str, int, bool, None and tuples.
+    """
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=5)
+    pickler.fast = True  # no memo: value-determined output (plans contain no cycles)
+    pickler.dump(plan)
+    return hashlib.sha256(buf.getvalue()).hexdigest()
 
 
 # -- validate ------------------------------------------------------------------------------

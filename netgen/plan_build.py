@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from netgen import __version__
@@ -220,7 +221,6 @@ class DevicePlanner:
             else:
                 raw = self.text(found, ID_FIELDS[kind], t.path)
         fmt = self.vendor.local_id_format.get(kind, "{value}")  # type: ignore[call-overload]
-        psk = self.inputs.psks.get(t.name) if self.inputs.reveal_secrets else None
         if link.behind_nat:
             self.capability("nat_t", (*link.path, "behind_nat"), "NAT traversal (behind_nat)")
         if t.settings.replay_protection:
@@ -233,8 +233,8 @@ class DevicePlanner:
             local_id=fmt.format(value=raw),
             local_id_placeholder=placeholder,
             remote_id=endpoint_address,
-            psk=psk if psk is not None else self.vendor.psk_placeholder.format(tunnel=t.name),
-            psk_placeholder=psk is None,
+            psk=self.vendor.psk_placeholder.format(tunnel=t.name),
+            psk_placeholder=True,
             dpd_interval=s.dpd_interval,
             dpd_timeout=s.dpd_timeout,
             dpd_threshold=self.dpd_threshold(t),
@@ -375,9 +375,26 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         ipsec_mss=min((t.mss for t in plans if t.type == "ipsec"), default=None),
         gre_mss=min((t.mss for t in plans if t.type == "gre"), default=None),
         verification=tuple(vendor.verification),
-        secrets_revealed=inputs.reveal_secrets
-        and any(t.ipsec is not None and not t.ipsec.psk_placeholder for t in plans),
+        secrets_revealed=False,
     )
+
+
+def reveal_psks(plan: DevicePlan, psks: Mapping[str, str]) -> DevicePlan:
+    """The plan with real PSKs where known (only for `render --reveal-secrets`).
+
+    Plans are built with placeholders, so nothing derived from a plan (its digest, logs,
+    errors) ever depends on a secret; PSKs are put in at the last moment.
+    """
+    tunnels = tuple(
+        dataclasses.replace(
+            t, ipsec=dataclasses.replace(t.ipsec, psk=psks[t.name], psk_placeholder=False)
+        )
+        if t.ipsec is not None and t.name in psks
+        else t
+        for t in plan.tunnels
+    )
+    revealed = any(t.ipsec is not None and not t.ipsec.psk_placeholder for t in tunnels)
+    return dataclasses.replace(plan, tunnels=tunnels, secrets_revealed=revealed)
 
 
 def _underlay(plans: list[TunnelPlan]) -> tuple[UnderlayRoute, ...]:
