@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import io
-import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +33,7 @@ from netgen.output import (
 from netgen.payloads import build_payloads
 from netgen.plan import DevicePlan, PlanInputs, site_remote_prefixes
 from netgen.plan_build import build_device_plan, reveal_psks
-from netgen.render import RenderedFile, make_environment, render_device
+from netgen.render import RenderedFile, make_environment, render_with_digest
 from netgen.sources import digest_bytes, paused_gc
 from netgen.vendors import Registry, load_registry
 
@@ -92,7 +90,6 @@ def plan_inputs(
         index=session.loaded.index,
         allocation=session.allocation,
         registry=session.registry,
-        input_digest="",
         psks=psks or {},
         reveal_secrets=reveal_secrets,
         allow_placeholders=allow_placeholders,
@@ -115,28 +112,10 @@ def device_plans(
             except UserError as exc:
                 diags.extend(exc.diagnostics)
                 continue
-            plan = dataclasses.replace(plan, input_digest=plan_digest(plan))
-            if inputs.reveal_secrets and inputs.psks:
-                plan = reveal_psks(plan, inputs.psks)
             plans.append(plan)
     if diags:
         raise UserError(sort_diagnostics(diags))
     return plans
-
-
-def plan_digest(plan: DevicePlan) -> str:
-    """A digest of everything the device's config depends on: the plan, built with PSK
-    placeholders (so revealing or rotating a PSK never changes it).
-
-    The plan is serialised with pickle (C speed; a repr-based digest cost more than rendering)
-    in "fast" mode: no memo, so the bytes depend only on values, never on which equal objects
-    happen to be shared. Plans are trees of frozen dataclasses, str, int, bool, None and tuples.
-    """
-    buf = io.BytesIO()
-    pickler = pickle.Pickler(buf, protocol=5)
-    pickler.fast = True  # no memo: value-determined output (plans contain no cycles)
-    pickler.dump(plan)
-    return hashlib.sha256(buf.getvalue()).hexdigest()
 
 
 # -- validate ------------------------------------------------------------------------------
@@ -305,7 +284,8 @@ def render_files(
         files: list[RenderedFile] = []
         for p in plans:
             vendor = session.registry.vendors[p.vendor]
-            files.extend(render_device(env, vendor, p))
+            revealed = reveal_psks(p, inputs.psks) if reveal_secrets and inputs.psks else None
+            files.extend(render_with_digest(env, vendor, p, revealed))
     payloads = build_payloads(inv, session.allocation)
     for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
         files.append(RenderedFile(f"cloudflare/{key}.json", json_bytes(payloads[key])))

@@ -14,6 +14,7 @@ from netgen.model.neutral import CryptoSuite, Device, Tunnel, WanLink
 from netgen.plan import (
     DevicePlan,
     EspProposal,
+    HopGroup,
     IkeProposal,
     IpsecPlan,
     NextHop,
@@ -349,7 +350,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         vendor=vendor.id,
         vendor_name=vendor.display_name,
         platform_version=version,
-        input_digest=inputs.input_digest,
+        input_digest="",
         comment_prefix=vendor.comment_prefix,
         product=inputs.inventory.product,
         site_name=site.name,
@@ -423,7 +424,11 @@ def _routes(inputs: PlanInputs, device: Device, plans: list[TunnelPlan]) -> tupl
         NextHop(t.name, t.interface, t.cloudflare_address, t.distance)
         for t in sorted(plans, key=lambda t: (t.distance, t.index))
     )
+    groups = tuple(
+        HopGroup(d, tuple(h for h in hops if h.distance == d))
+        for d in sorted({h.distance for h in hops})
+    )
     return tuple(
-        RoutePlan(str(n), str(n.network_address), str(n.netmask), hops)
+        RoutePlan(str(n), str(n.network_address), str(n.netmask), hops, groups)
         for n in inputs.remote_prefixes.get(device.site, [])
     )

@@ -8,6 +8,7 @@ and the whitespace policy is fixed (trim_blocks, lstrip_blocks, trailing newline
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,35 @@ def _fail(exc: BaseException, template: str, device: str) -> NoReturn:
             )
         ]
     ) from None
+
+
+DIGEST_SENTINEL = "@@netgen-config-digest@@"
+
+
+def render_with_digest(
+    env: SandboxedEnvironment,
+    vendor: VendorProfile,
+    plan: DevicePlan,
+    revealed: DevicePlan | None = None,
+) -> list[RenderedFile]:
+    """Render a device and stamp its header with the digest of its generated files.
+
+    The digest covers every file of the device as rendered with PSK placeholders (and with
+    the digest itself left out), so it changes exactly when the configuration does and never
+    depends on a secret. ``revealed`` (the same plan with real PSKs) is rendered for output
+    when given; its digest is the placeholder rendering's.
+    """
+    masked = render_device(env, vendor, dataclasses.replace(plan, input_digest=DIGEST_SENTINEL))
+    h = hashlib.sha256()
+    for f in masked:
+        h.update(f.path.encode() + b"\0" + f.content + b"\0")
+    digest = h.hexdigest().encode()
+    if revealed is not None:
+        masked = render_device(
+            env, vendor, dataclasses.replace(revealed, input_digest=DIGEST_SENTINEL)
+        )
+    sentinel = DIGEST_SENTINEL.encode()
+    return [dataclasses.replace(f, content=f.content.replace(sentinel, digest)) for f in masked]
 
 
 def render_device(

@@ -111,7 +111,7 @@ def test_debug_traceback_of_an_internal_error_does_not_leak(
         psk = PSK  # a secret in a local variable of the failing frame
         raise RuntimeError(f"boom ({len(psk)})")
 
-    monkeypatch.setattr(netgen.api, "render_device", explode)
+    monkeypatch.setattr(netgen.api, "render_with_digest", explode)
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
     result = CliRunner().invoke(
         app,
