@@ -25,7 +25,7 @@ from netgen.output import (
     MANIFEST,
     atomic_write,
     diff_tree,
-    json_bytes,
+    json_lines_array,
     manifest_file,
     read_tree,
     write_tree,
@@ -288,7 +288,7 @@ def render_files(
             files.extend(render_with_digest(env, vendor, p, revealed))
     payloads = build_payloads(inv, session.allocation)
     for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
-        files.append(RenderedFile(f"cloudflare/{key}.json", json_bytes(payloads[key])))
+        files.append(RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key])))
     header = {
         "netgen": __version__,
         "inputs": {

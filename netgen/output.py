@@ -45,6 +45,15 @@ def json_bytes(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def json_lines_array(items: list[Any]) -> bytes:
+    """A JSON array with one object per line: stable, diff-friendly, and written by the C
+    encoder (an indented dump of a fleet's payloads takes seconds)."""
+    if not items:
+        return b"[]\n"
+    dump = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": ")).encode
+    return ("[\n" + ",\n".join("  " + dump(item) for item in items) + "\n]\n").encode()
+
+
 def manifest_file(files: list[RenderedFile], header: dict[str, Any]) -> RenderedFile:
     """MANIFEST.json listing every file with its sha256 (and whether it holds secrets)."""
     entries = [

@@ -270,6 +270,7 @@ class DevicePlanner:
         desc = t.description or f"Cloudflare {kind} {t.name} to {t.endpoint}"
         naming = self.vendor.interfaces.get(s.tunnel_type)  # type: ignore[call-overload]
         number = a.index + (naming.base if naming else 0)
+        customer = str(sides.customer)
         return TunnelPlan(
             name=t.name,
             type=s.tunnel_type,
@@ -283,8 +284,8 @@ class DevicePlanner:
             local_address=str(link.address),
             interface_address=str(a.interface_address),
             cloudflare_address=str(sides.cloudflare),
-            customer_address=str(sides.customer),
-            customer_cidr=str(sides.customer_interface),
+            customer_address=customer,
+            customer_cidr=f"{customer}/{sides.prefixlen}",
             prefixlen=sides.prefixlen,
             netmask=str(sides.network.netmask),
             network=str(sides.network),
