@@ -251,10 +251,9 @@ def run_netgen(inventory: Path, out: Path) -> list[dict[str, Any]]:
     with paused_gc():
         session = api.open_session(inventory)
         t.mark("load+validate+allocate")
-        files = api.render_files(session)
-        t.mark("plan+render")
-        write_tree(out, files)
-        t.mark("write")
+        job = api.render_job(session)
+        write_tree(out, job.files(), manifest_header=job.manifest_header)
+        t.mark("plan+render+write (streamed, as `netgen render -o DIR`)")
     return t.stages
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,23 +239,107 @@ class RenderResult:
     drift: list[tuple[str, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lock_written: bool = False
+    # MANIFEST entries of a streamed write (files then holds no contents)
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def manifest(self) -> list[dict[str, Any]]:
+        """Path, sha256, size and secret mark of every file (MANIFEST.json included)."""
+        if self.entries:
+            return self.entries
+        return [
+            {
+                "path": f.path,
+                "sha256": hashlib.sha256(f.content).hexdigest(),
+                "size": len(f.content),
+                "secret": f.secret,
+            }
+            for f in self.files
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "out_dir": str(self.out_dir) if self.out_dir else None,
             "written": self.written,
-            "files": [
-                {
-                    "path": f.path,
-                    "sha256": hashlib.sha256(f.content).hexdigest(),
-                    "secret": f.secret,
-                }
-                for f in self.files
-            ],
+            "files": self.manifest(),
             "drift": [{"path": p, "change": c} for p, c in self.drift],
             "lock_written": self.lock_written,
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
+
+
+@dataclass
+class RenderJob:
+    """One rendering run: the files come from :meth:`files` one device at a time, so a fleet
+    is never held in memory at once; the manifest header is known up front."""
+
+    session: Session
+    inputs: PlanInputs
+    keep: Callable[[str, str], bool]
+    manifest_header: dict[str, Any]
+
+    def files(self) -> Iterator[RenderedFile]:
+        """Every selected device's files, then the API payloads (not MANIFEST.json).
+
+        Devices are planned and rendered one by one; every device's errors are collected and
+        raised together after the last one (writers stage their output, so nothing lands).
+        """
+        inputs, registry = self.inputs, self.session.registry
+        env = make_environment(registry.templates_root)
+        reveal = inputs.reveal_secrets and bool(inputs.psks)
+        diags: list[Diagnostic] = []
+        with paused_gc():
+            for site in sorted(inputs.inventory.sites, key=lambda s: s.name):
+                for dev in sorted(site.devices, key=lambda d: d.name):
+                    if not self.keep(site.name, dev.name):
+                        continue
+                    try:
+                        plan = build_device_plan(inputs, dev)
+                    except UserError as exc:
+                        diags.extend(exc.diagnostics)
+                        continue
+                    if diags:
+                        continue  # keep collecting errors, stop producing output
+                    revealed = reveal_psks(plan, inputs.psks) if reveal else None
+                    yield from render_with_digest(
+                        env, registry.vendors[plan.vendor], plan, revealed
+                    )
+        if diags:
+            raise UserError(sort_diagnostics(diags))
+        payloads = build_payloads(inputs.inventory, self.session.allocation)
+        for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
+            yield RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key]))
+
+
+def render_job(
+    session: Session,
+    *,
+    sites: Iterable[str] = (),
+    devices: Iterable[str] = (),
+    psks: dict[str, str] | None = None,
+    reveal_secrets: bool = False,
+    allow_placeholders: bool = False,
+) -> RenderJob:
+    site_set, device_set = set(sites), set(devices)
+    _check_filters(session, site_set, device_set)
+    inputs = plan_inputs(
+        session, psks=psks, reveal_secrets=reveal_secrets, allow_placeholders=allow_placeholders
+    )
+
+    def keep(site: str, device: str) -> bool:
+        return (not site_set or site in site_set) and (not device_set or device in device_set)
+
+    header = {
+        "netgen": __version__,
+        "inputs": {
+            "inventory": {"path": session.path.name, "sha256": session.loaded.inventory.digest},
+            "lock": {
+                "path": session.lock_path.name,
+                "sha256": digest_bytes(session.lock_text.encode()),
+            },
+        },
+        "filters": {"sites": sorted(site_set), "devices": sorted(device_set)},
+    }
+    return RenderJob(session, inputs, keep, header)
 
 
 def render_files(
@@ -268,39 +352,16 @@ def render_files(
     allow_placeholders: bool = False,
 ) -> list[RenderedFile]:
     """Render every selected device, the API payloads and MANIFEST.json, in memory."""
-    site_set, device_set = set(sites), set(devices)
-    inv = session.loaded.inventory
-    _check_filters(session, site_set, device_set)
-    inputs = plan_inputs(
-        session, psks=psks, reveal_secrets=reveal_secrets, allow_placeholders=allow_placeholders
+    job = render_job(
+        session,
+        sites=sites,
+        devices=devices,
+        psks=psks,
+        reveal_secrets=reveal_secrets,
+        allow_placeholders=allow_placeholders,
     )
-
-    def keep(site: str, device: str) -> bool:
-        return (not site_set or site in site_set) and (not device_set or device in device_set)
-
-    with paused_gc():
-        plans = device_plans(inputs, keep)
-        env = make_environment(session.registry.templates_root)
-        files: list[RenderedFile] = []
-        for p in plans:
-            vendor = session.registry.vendors[p.vendor]
-            revealed = reveal_psks(p, inputs.psks) if reveal_secrets and inputs.psks else None
-            files.extend(render_with_digest(env, vendor, p, revealed))
-    payloads = build_payloads(inv, session.allocation)
-    for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
-        files.append(RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key])))
-    header = {
-        "netgen": __version__,
-        "inputs": {
-            "inventory": {"path": session.path.name, "sha256": inv.digest},
-            "lock": {
-                "path": session.lock_path.name,
-                "sha256": digest_bytes(session.lock_text.encode()),
-            },
-        },
-        "filters": {"sites": sorted(site_set), "devices": sorted(device_set)},
-    }
-    files.append(manifest_file(files, header))
+    files = list(job.files())
+    files.append(manifest_file(files, job.manifest_header))
     files.sort(key=lambda f: f.path)
     return files
 
@@ -353,27 +414,38 @@ def render(
         if any(d.severity is Severity.ERROR for d in secret_diags):
             raise UserError(sort_diagnostics(secret_diags))
         session.diagnostics = sort_diagnostics(session.diagnostics + secret_diags)
-    files = render_files(
-        session,
-        sites=sites,
-        devices=devices,
-        psks=psks,
-        reveal_secrets=reveal_secrets,
-        allow_placeholders=allow_placeholders,
-    )
-    if out_dir is None:
+    options: dict[str, Any] = {
+        "sites": sites,
+        "devices": devices,
+        "psks": psks,
+        "reveal_secrets": reveal_secrets,
+        "allow_placeholders": allow_placeholders,
+    }
+    target = None if out_dir is None else Path(out_dir)
+    if target is not None and not check and not (sites or devices):
+        # the common case streams: one device in memory at a time
+        job = render_job(session, **options)
+        entries = write_tree(target, job.files(), manifest_header=job.manifest_header)
+        lock_written = _write_lock_if_changed(session)
+        return RenderResult([], target, True, [], session.diagnostics, lock_written, entries)
+    files = render_files(session, **options)
+    if target is None:
         return RenderResult(files, None, False, diagnostics=session.diagnostics)
-    target = Path(out_dir)
     if sites or devices:
         files = _keep_unselected(target, files)
     if check:
         return RenderResult(files, target, False, diff_tree(target, files), session.diagnostics)
-    lock_written = False
+    write_tree(target, files)
+    lock_written = _write_lock_if_changed(session)
+    return RenderResult(files, target, True, [], session.diagnostics, lock_written)
+
+
+def _write_lock_if_changed(session: Session) -> bool:
+    """After a successful write: record new allocations so configs and lock agree."""
     if session.allocation.changed:
         write_lock_file(session)
-        lock_written = True
-    write_tree(target, files)
-    return RenderResult(files, target, True, [], session.diagnostics, lock_written)
+        return True
+    return False
 
 
 def _keep_unselected(target: Path, files: list[RenderedFile]) -> list[RenderedFile]:

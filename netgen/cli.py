@@ -238,7 +238,7 @@ def render(
         for path, change in result.drift:
             sys.stdout.write(f"{change}: {path}\n")
     else:
-        sys.stdout.write(f"wrote {len(result.files)} files to {result.out_dir}\n")
+        sys.stdout.write(f"wrote {len(result.manifest())} files to {result.out_dir}\n")
     if result.lock_written:
         stderr().print("lock updated with new allocations", markup=False)
     if check and result.drift:

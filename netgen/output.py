@@ -56,15 +56,7 @@ def json_lines_array(items: list[Any]) -> bytes:
 
 def manifest_file(files: list[RenderedFile], header: dict[str, Any]) -> RenderedFile:
     """MANIFEST.json listing every file with its sha256 (and whether it holds secrets)."""
-    entries = [
-        {
-            "path": f.path,
-            "sha256": hashlib.sha256(f.content).hexdigest(),
-            "size": len(f.content),
-            "secret": f.secret,
-        }
-        for f in sorted(files, key=lambda f: f.path)
-    ]
+    entries = [_entry(f) for f in sorted(files, key=lambda f: f.path)]
     return RenderedFile(MANIFEST, json_bytes({**header, "files": entries}))
 
 
@@ -74,8 +66,19 @@ def _mode(f: RenderedFile) -> int:
     return 0o755 if f.executable else 0o644
 
 
-def write_tree(out_dir: Path, files: Iterable[RenderedFile]) -> None:
-    """Replace ``out_dir`` with exactly ``files``; atomic as a whole."""
+def write_tree(
+    out_dir: Path,
+    files: Iterable[RenderedFile],
+    *,
+    manifest_header: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Replace ``out_dir`` with exactly ``files``; atomic as a whole.
+
+    ``files`` may be a generator: each file is written as it comes and only its digest is
+    kept. With ``manifest_header``, MANIFEST.json is built from what was written. If the
+    iterable raises (e.g. the errors of a render), the staging directory is removed and the
+    previous output stays untouched. Returns the MANIFEST entries of everything written.
+    """
     out_dir = out_dir.resolve()
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError.single("NG901", "output path exists and is not a directory", file=out_dir)
@@ -86,24 +89,21 @@ def write_tree(out_dir: Path, files: Iterable[RenderedFile]) -> None:
             file=out_dir,
             hint="choose an empty or new directory; netgen replaces it whole",
         )
-    parent = out_dir.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     except OSError as exc:
         raise UserError.single(
             "NG901", f"cannot create output directory: {exc.strerror}", file=out_dir
         ) from None
     try:
-        made: set[Path] = set()
-        for f in files:
-            target = staging / f.path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _mode(f))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(f.content)
+        entries = _write_files(staging, files)
+        if manifest_header is not None:
+            manifest = RenderedFile(
+                MANIFEST,
+                json_bytes({**manifest_header, "files": sorted(entries, key=lambda e: e["path"])}),
+            )
+            entries += _write_files(staging, [manifest])
         os.chmod(staging, 0o755)
         _swap(staging, out_dir)
     except OSError as exc:
@@ -114,6 +114,31 @@ def write_tree(out_dir: Path, files: Iterable[RenderedFile]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return sorted(entries, key=lambda e: e["path"])
+
+
+def _write_files(root: Path, files: Iterable[RenderedFile]) -> list[dict[str, Any]]:
+    made: set[Path] = set()
+    entries: list[dict[str, Any]] = []
+    for f in files:
+        target = root / f.path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _mode(f))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(f.content)
+        entries.append(_entry(f))
+    return entries
+
+
+def _entry(f: RenderedFile) -> dict[str, Any]:
+    return {
+        "path": f.path,
+        "sha256": hashlib.sha256(f.content).hexdigest(),
+        "size": len(f.content),
+        "secret": f.secret,
+    }
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
