@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .swan_harness import LabUnavailable, SwanLab
+from .labs import running_lab
+from .swan_harness import SwanLab
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -19,12 +20,5 @@ def pytest_configure(config: pytest.Config) -> None:
 def lab() -> Iterator[SwanLab]:
     """A fresh lab per test (about 0.1 s to start, 0.1 s to stop): cf = 192.0.2.10 and
     192.0.2.20, cpe = 192.0.2.2, all /24 on one veth pair. Skips if the machine cannot run it."""
-    swan_lab = SwanLab(cf_addrs=("192.0.2.10/24", "192.0.2.20/24"), cpe_addrs=("192.0.2.2/24",))
-    try:
-        swan_lab.start()
-    except LabUnavailable as e:
-        pytest.skip(f"strongSwan lab unavailable: {e.reason}")
-    try:
+    with running_lab(("192.0.2.10/24", "192.0.2.20/24"), ("192.0.2.2/24",)) as swan_lab:
         yield swan_lab
-    finally:
-        swan_lab.close()

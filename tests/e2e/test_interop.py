@@ -20,6 +20,7 @@ Cloudflare does not support (the rendered file mutated), a local ID Cloudflare d
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from netgen import api
 from tests.scenarios import base, identities_for, write_inventory
 
 from .cloudflare_responder import ResponderTunnel, responder_swanctl_conf
+from .labs import running_lab
 from .swan_harness import SwanLab
 from .test_strongswan_load import DH, quiesce
 
@@ -86,18 +88,9 @@ def responder(
 
 
 @pytest.fixture
-def lab() -> Any:
-    from .swan_harness import LabUnavailable
-
-    swan_lab = SwanLab(cf_addrs=("192.0.2.10/24", "192.0.2.20/24"), cpe_addrs=("203.0.113.10/24",))
-    try:
-        swan_lab.start()
-    except LabUnavailable as e:
-        pytest.skip(f"strongSwan lab unavailable: {e.reason}")
-    try:
+def lab() -> Iterator[SwanLab]:
+    with running_lab(("192.0.2.10/24", "192.0.2.20/24"), ("203.0.113.10/24",)) as swan_lab:
         yield swan_lab
-    finally:
-        swan_lab.close()
 
 
 PFS_LOG = {20: "ECP_384", 14: "MODP_2048", 5: "MODP_1536"}

@@ -40,7 +40,8 @@ from netgen.vendors import load_registry
 from tests.scenarios import SCENARIO_NEEDS, SCENARIOS, identities_for, render_scenario
 
 from .cloudflare_responder import ResponderTunnel, responder_swanctl_conf
-from .swan_harness import LabUnavailable, SwanLab
+from .labs import running_lab
+from .swan_harness import SwanLab
 
 VENDOR = "strongswan"
 VERSION = "5.9"
@@ -148,18 +149,10 @@ def quiesce(lab: SwanLab, tmp_path: Path) -> None:
 @pytest.fixture
 def wan_lab() -> Iterator[SwanLab]:
     """Like conftest's ``lab``, but the customer side holds the scenarios' WAN addresses."""
-    swan_lab = SwanLab(
-        cf_addrs=("192.0.2.10/24", "192.0.2.20/24"),
-        cpe_addrs=("203.0.113.10/24", "198.51.100.20/24"),
-    )
-    try:
-        swan_lab.start()
-    except LabUnavailable as e:
-        pytest.skip(f"strongSwan lab unavailable: {e.reason}")
-    try:
+    with running_lab(
+        ("192.0.2.10/24", "192.0.2.20/24"), ("203.0.113.10/24", "198.51.100.20/24")
+    ) as swan_lab:
         yield swan_lab
-    finally:
-        swan_lab.close()
 
 
 # ---------------------------------------------------------------------------------------------
