@@ -242,7 +242,15 @@ def render(
     if result.lock_written:
         stderr().print("lock updated with new allocations", markup=False)
     if check and result.drift:
-        stderr().print(f"drift: {len(result.drift)} file(s) differ from {output}", markup=False)
+        print_diagnostics(
+            [
+                Diagnostic(
+                    "NG902",
+                    f"{len(result.drift)} file(s) in {output} differ from what would be rendered",
+                    hint="render again and commit the output, or find who edited it by hand",
+                )
+            ]
+        )
         raise typer.Exit(3)
 
 

@@ -119,6 +119,7 @@ def test_render_check_and_drift(tmp_path: Path) -> None:
     drift = run("render", path, "-o", out_dir, "--check")
     assert drift.returncode == 3
     assert "changed: sites/hq/hq-edge1.ios" in drift.stdout
+    assert "error NG902: 1 file(s)" in drift.stderr
 
 
 def test_render_one_device_to_stdout(tmp_path: Path) -> None:
