@@ -24,7 +24,6 @@ No secrets are ever stored here.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from ipaddress import IPv4Address, IPv4Interface
@@ -134,7 +133,20 @@ def parse_lock(data: Any, index: Any) -> LockFile:
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@-]*")
-_RESOLVER = yaml.resolver.Resolver()
+# Every plain scalar YAML 1.1 would not read as a string (bool, int, float, null, timestamp,
+# merge, ...), as one pattern built from PyYAML's own implicit resolvers.
+_NOT_A_STRING = re.compile(
+    "|".join(
+        sorted(
+            {
+                f"(?:{rx.pattern})"
+                for resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.values()
+                for _tag, rx in resolvers
+            }
+        )
+    ),
+    re.X,
+)
 
 
 def _scalar(value: object) -> str:
@@ -146,10 +158,9 @@ def _scalar(value: object) -> str:
     return string_scalar(str(value))
 
 
-@functools.lru_cache(maxsize=4096)
 def string_scalar(text: str) -> str:
-    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    if _PLAIN.fullmatch(text) and tag == "tag:yaml.org,2002:str":
+    """``text`` as a YAML scalar that reads back as this very string."""
+    if _PLAIN.fullmatch(text) and not _NOT_A_STRING.match(text):
         return text
     return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
 
