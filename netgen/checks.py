@@ -26,6 +26,7 @@ from netgen.sources import PathKey, PositionIndex
 TUNNEL_NAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 MTU_RANGE = {"gre": (576, 1476), "ipsec": (576, 1450)}
 MSS_MAX = {"gre": 1436, "ipsec": 1360}
+KIND = {"gre": "GRE", "ipsec": "IPsec"}
 ALLOWED_TEXT = "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 169.254.240.0/20"
 
 Check = Callable[[Inventory, PositionIndex], Iterator[Diagnostic]]
@@ -341,7 +342,7 @@ def check_mtu_mss_ttl(inv: Inventory, index: PositionIndex) -> Iterator[Diagnost
                 t.origin("mtu"),
                 "NG350",
                 f"MTU {s.mtu} of {s.tunnel_type} tunnel {t.name} is outside {low}..{high}",
-                f"Cloudflare's {s.tunnel_type.upper()} MTU is at most {high}; "
+                f"Cloudflare's {KIND[s.tunnel_type]} MTU is at most {high}; "
                 "leave mtu unset for the default",
             )
         limit = min(MSS_MAX[s.tunnel_type], s.mtu - 40)
