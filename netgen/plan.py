@@ -10,7 +10,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any
 
 import netaddr
 
@@ -190,9 +191,27 @@ class PlanInputs:
     remote_prefixes: dict[str, list[IPv4Network]] = field(default_factory=dict)
     sites: dict[str, Site] = field(default_factory=dict)
 
+    _strings: dict[object, Any] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         if not self.sites:
             self.sites = {s.name: s for s in self.inventory.sites}
+
+    # Text forms of values shared by many devices (endpoints, merged prefixes), made once:
+    # converting addresses to text is a large part of planning a fleet.
+    def address_string(self, address: IPv4Address) -> str:
+        text: str | None = self._strings.get(address)
+        if text is None:
+            text = self._strings[address] = str(address)
+        return text
+
+    def network_strings(self, network: IPv4Network) -> tuple[str, str, str]:
+        """(prefix, network address, netmask) of ``network``."""
+        texts: tuple[str, str, str] | None = self._strings.get(network)
+        if texts is None:
+            texts = (str(network), str(network.network_address), str(network.netmask))
+            self._strings[network] = texts
+        return texts
 
 
 def _exclude(block: IPv4Network, own: tuple[IPv4Network, ...]) -> list[IPv4Network]:

@@ -271,6 +271,7 @@ class DevicePlanner:
         naming = self.vendor.interfaces.get(s.tunnel_type)  # type: ignore[call-overload]
         number = a.index + (naming.base if naming else 0)
         customer = str(sides.customer)
+        wans_endpoint = self.inputs.address_string(endpoint.address)
         return TunnelPlan(
             name=t.name,
             type=s.tunnel_type,
@@ -279,9 +280,9 @@ class DevicePlanner:
             interface=naming.format.format(number=number) if naming else f"<no-{s.tunnel_type}>",
             description=self.text(desc, "description", (*t.path, "description")),
             endpoint_name=endpoint.name,
-            endpoint_address=str(endpoint.address),
+            endpoint_address=wans_endpoint,
             wan=wans[link.name],
-            local_address=str(link.address),
+            local_address=wans[link.name].address,
             interface_address=str(a.interface_address),
             cloudflare_address=str(sides.cloudflare),
             customer_address=customer,
@@ -299,9 +300,7 @@ class DevicePlanner:
             health_check_target=target,
             replay_protection=s.replay_protection,
             hc_table=HC_TABLE_BASE + number,
-            ipsec=self.ipsec(
-                t, link, ike[s.ipsec.crypto], esp[s.ipsec.crypto], str(endpoint.address)
-            )
+            ipsec=self.ipsec(t, link, ike[s.ipsec.crypto], esp[s.ipsec.crypto], wans_endpoint)
             if s.tunnel_type == "ipsec"
             else None,
         )
@@ -430,6 +429,6 @@ def _routes(inputs: PlanInputs, device: Device, plans: list[TunnelPlan]) -> tupl
         for d in sorted({h.distance for h in hops})
     )
     return tuple(
-        RoutePlan(str(n), str(n.network_address), str(n.netmask), hops, groups)
+        RoutePlan(*inputs.network_strings(n), hops, groups)
         for n in inputs.remote_prefixes.get(device.site, [])
     )
