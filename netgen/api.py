@@ -97,11 +97,14 @@ def plan_inputs(
     )
 
 
-def device_plans(
+def iter_device_plans(
     inputs: PlanInputs, keep: Callable[[str, str], bool] | None = None
-) -> list[DevicePlan]:
-    """Plans of every (selected) device; every device's errors are collected before raising."""
-    plans: list[DevicePlan] = []
+) -> Iterator[DevicePlan]:
+    """Plans of every (selected) device, by site and device name, one at a time.
+
+    After the first device with an error no more plans are yielded, but every remaining
+    device is still planned so that all errors are raised together at the end.
+    """
     diags: list[Diagnostic] = []
     for site in sorted(inputs.inventory.sites, key=lambda s: s.name):
         for dev in sorted(site.devices, key=lambda d: d.name):
@@ -112,10 +115,17 @@ def device_plans(
             except UserError as exc:
                 diags.extend(exc.diagnostics)
                 continue
-            plans.append(plan)
+            if not diags:
+                yield plan
     if diags:
         raise UserError(sort_diagnostics(diags))
-    return plans
+
+
+def device_plans(
+    inputs: PlanInputs, keep: Callable[[str, str], bool] | None = None
+) -> list[DevicePlan]:
+    """Plans of every (selected) device; every device's errors are collected before raising."""
+    return list(iter_device_plans(inputs, keep))
 
 
 # -- validate ------------------------------------------------------------------------------
@@ -286,25 +296,10 @@ class RenderJob:
         inputs, registry = self.inputs, self.session.registry
         env = make_environment(registry.templates_root)
         reveal = inputs.reveal_secrets and bool(inputs.psks)
-        diags: list[Diagnostic] = []
         with paused_gc():
-            for site in sorted(inputs.inventory.sites, key=lambda s: s.name):
-                for dev in sorted(site.devices, key=lambda d: d.name):
-                    if not self.keep(site.name, dev.name):
-                        continue
-                    try:
-                        plan = build_device_plan(inputs, dev)
-                    except UserError as exc:
-                        diags.extend(exc.diagnostics)
-                        continue
-                    if diags:
-                        continue  # keep collecting errors, stop producing output
-                    revealed = reveal_psks(plan, inputs.psks) if reveal else None
-                    yield from render_with_digest(
-                        env, registry.vendors[plan.vendor], plan, revealed
-                    )
-        if diags:
-            raise UserError(sort_diagnostics(diags))
+            for plan in iter_device_plans(inputs, self.keep):
+                revealed = reveal_psks(plan, inputs.psks) if reveal else None
+                yield from render_with_digest(env, registry.vendors[plan.vendor], plan, revealed)
         payloads = build_payloads(inputs.inventory, self.session.allocation)
         for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
             yield RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address
 from itertools import pairwise
 
 from netgen.addressing import (
@@ -505,8 +505,3 @@ def run_checks(inv: Inventory, index: PositionIndex) -> list[Diagnostic]:
     for check in ALL_CHECKS:
         out.extend(check(inv, index))
     return out
-
-
-def lan_networks(inv: Inventory) -> list[IPv4Network]:
-    """All LAN prefixes of all sites."""
-    return [p for s in inv.sites for p in s.lan_prefixes]

@@ -92,8 +92,3 @@ CODES: Final[dict[str, str]] = {
     "NG901": "output cannot be written",
     "NG902": "rendered output differs from the directory (drift)",
 }
-
-
-def title(code: str) -> str:
-    """The catalogue title of ``code``."""
-    return CODES[code]

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from netgen.checks import run_checks
-from netgen.errors import Diagnostic, Position, Severity, UserError, sort_diagnostics
+from netgen.errors import Diagnostic, Severity, UserError, sort_diagnostics
 from netgen.lock import LockFile
 from netgen.model.inventory_schema import InventoryIn
 from netgen.model.neutral import Inventory
@@ -84,7 +84,3 @@ def parse_inventory(
 def load_inventory_document(path: Path) -> LoadedDocument:
     """Read the inventory file (positions kept for diagnostics)."""
     return load_yaml_file(path)
-
-
-def position_of(loaded: LoadedInventory, path: tuple[str | int, ...]) -> Position:
-    return loaded.index.position(path)
