@@ -298,8 +298,9 @@ class RenderJob:
         reveal = inputs.reveal_secrets and bool(inputs.psks)
         with paused_gc():
             for plan in iter_device_plans(inputs, self.keep):
-                revealed = reveal_psks(plan, inputs.psks) if reveal else None
-                yield from render_with_digest(env, registry.vendors[plan.vendor], plan, revealed)
+                vendor = registry.vendors[plan.vendor]
+                revealed = reveal_psks(plan, inputs.psks, vendor) if reveal else None
+                yield from render_with_digest(env, vendor, plan, revealed)
         payloads = build_payloads(inputs.inventory, self.session.allocation)
         for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
             yield RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key]))

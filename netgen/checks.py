@@ -19,11 +19,11 @@ from netgen.addressing import (
     tunnel_sides,
 )
 from netgen.crypto import CHILD_LIFETIME_RANGE, IKE_LIFETIME_RANGE, suite_problems
-from netgen.errors import Diagnostic, Severity
+from netgen.errors import Diagnostic, Severity, shown
 from netgen.model.neutral import Inventory, Tunnel
 from netgen.sources import PathKey, PositionIndex
 
-TUNNEL_NAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+TUNNEL_NAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 MTU_RANGE = {"gre": (576, 1476), "ipsec": (576, 1450)}
 MSS_MAX = {"gre": 1436, "ipsec": 1360}
 KIND = {"gre": "GRE", "ipsec": "IPsec"}
@@ -49,12 +49,12 @@ def _diag(
 def check_tunnel_names(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:
     """Names: at most 15 characters, letters, digits and underscore, unique in the account."""
     for t in inv.tunnels.values():
-        if not TUNNEL_NAME.match(t.name):
+        if not TUNNEL_NAME.fullmatch(t.name):
             yield _diag(
                 index,
                 (*t.path, "name") if not t.generated else t.path,
                 "NG301",
-                f"tunnel name {t.name!r} must be 1-15 letters, digits or underscores",
+                f"tunnel name {shown(t.name)} must be 1-15 letters, digits or underscores",
                 "Cloudflare rejects longer names and special characters; shorten it",
             )
     for name, path, first in inv.duplicate_tunnels:

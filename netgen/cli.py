@@ -16,8 +16,15 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from netgen import __version__, api
-from netgen.console import print_diagnostics, print_json, print_table, stderr, summary_line
-from netgen.errors import Diagnostic, NetgenError, UserError
+from netgen.console import (
+    print_diagnostics,
+    print_json,
+    print_table,
+    stderr,
+    summary_line,
+    write_lines,
+)
+from netgen.errors import Diagnostic, NetgenError, UserError, safe_text
 from netgen.sources import read_bytes
 from netgen.starter import write_starter
 
@@ -80,7 +87,7 @@ def _fail(diags: list[Diagnostic], as_json: bool, code: int) -> None:
 
 def _internal(exc: BaseException, debug: bool) -> None:
     err = stderr()
-    err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+    err.print(safe_text(f"internal error: {type(exc).__name__}: {exc}"), markup=False)
     if debug:
         err.print("".join(traceback.format_exception(exc)), markup=False)
     else:
@@ -100,7 +107,7 @@ def init(
     if as_json:
         print_json({"ok": True, "inventory": str(path)})
     else:
-        sys.stdout.write(f"wrote {path}\nnext: netgen validate {path}\n")
+        write_lines(f"wrote {path}\nnext: netgen validate {path}\n")
 
 
 @app.command()
@@ -119,7 +126,7 @@ def validate(inventory: InventoryArg, as_json: JsonOpt = False, debug: DebugOpt 
             }
         )
     else:
-        sys.stdout.write(
+        write_lines(
             f"{result.inventory}: ok ({result.sites} sites, {result.devices} "
             f"devices, {result.tunnels} tunnels)\n"
         )
@@ -236,9 +243,9 @@ def render(
         print_json(result.to_json())
     elif check:
         for path, change in result.drift:
-            sys.stdout.write(f"{change}: {path}\n")
+            write_lines(f"{change}: {path}\n")
     else:
-        sys.stdout.write(f"wrote {len(result.manifest())} files to {result.out_dir}\n")
+        write_lines(f"wrote {len(result.manifest())} files to {result.out_dir}\n")
     if result.lock_written:
         stderr().print("lock updated with new allocations", markup=False)
     if check and result.drift:
@@ -336,9 +343,9 @@ def import_(
         print_json(result.to_json())
     else:
         for change in result.changes:
-            sys.stdout.write(change + "\n")
+            write_lines(change + "\n")
         if not result.changes:
-            sys.stdout.write("nothing to change\n")
+            write_lines("nothing to change\n")
     print_diagnostics(result.diagnostics)
 
 
@@ -392,7 +399,7 @@ def secrets_set(
     if as_json:
         print_json({"changes": [change], "diagnostics": [d.to_json() for d in diags]})
     else:
-        sys.stdout.write(change + "\n")
+        write_lines(change + "\n")
     print_diagnostics(diags)
 
 
@@ -437,9 +444,9 @@ def secrets_generate(
         print_json(doc)
         return
     for change in result.changes or ["nothing to generate"]:
-        sys.stdout.write(change + "\n")
+        write_lines(change + "\n")
     for r in requests:
-        sys.stdout.write(f"{r['method']} {r['path']}\n{json.dumps(r['body'])}\n")
+        write_lines(f"{r['method']} {r['path']}\n{json.dumps(r['body'])}\n")
 
 
 @app.command()
@@ -463,9 +470,9 @@ def lint(
         print_json(result.to_json())
     err = stderr()
     for finding in result.findings:
-        err.print(finding.format(), markup=False)
+        err.print(safe_text(finding.format()), markup=False)
     if not as_json:
-        sys.stdout.write(
+        write_lines(
             f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
             f"{len(configs)} file(s)\n"
         )

@@ -13,6 +13,24 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+SHOWN_MAX = 60
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every non-printable character written as an escape (``\\x1b``, ``\\n``,
+    ``\\u2028``): a string from a file or an API response can never move the cursor, clear
+    the screen or forge a line once it reaches a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shown(value: str) -> str:
+    """A hostile value quoted for a message: escaped by ``repr`` and cut to a readable length."""
+    if len(value) > SHOWN_MAX:
+        return repr(value[:SHOWN_MAX]) + f"... ({len(value)} characters)"
+    return repr(value)
+
 
 class Severity(StrEnum):
     """How bad a diagnostic is."""
@@ -50,10 +68,11 @@ class Diagnostic:
     field: str | None = None
 
     def format(self) -> str:
-        """The one text form: ``file:line:col: error NG402: message (hint: ...)``."""
+        """The one text form: ``file:line:col: error NG402: message (hint: ...)``, on one line
+        and free of control characters whatever the inputs held."""
         where = f"{self.position}: " if self.position else ""
         hint = f" (hint: {self.hint})" if self.hint else ""
-        return f"{where}{self.severity.value} {self.code}: {self.message}{hint}"
+        return safe_text(f"{where}{self.severity.value} {self.code}: {self.message}{hint}")
 
     def to_json(self) -> dict[str, Any]:
         """The same fields as :meth:`format`, as a JSON object."""

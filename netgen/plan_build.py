@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from netgen import __version__
 from netgen.addressing import tunnel_sides
 from netgen.crypto import is_aead
-from netgen.errors import Diagnostic, UserError
+from netgen.encoding import FieldName
+from netgen.errors import Diagnostic, InternalError, UserError, shown
 from netgen.lock import LockFile
 from netgen.model.neutral import CryptoSuite, Device, Tunnel, WanLink
 from netgen.plan import (
@@ -87,19 +88,22 @@ class DevicePlanner:
             Diagnostic(code, message, position=self.inputs.index.position(path), hint=hint)
         )
 
-    def text(self, value: str, what: str, path: PathKey) -> str:
-        problem = self.vendor.check_text(value)
+    def encode(self, field: FieldName, value: str, what: str, path: PathKey) -> str:
+        """``value`` if the vendor's encoder for ``field`` can print it; else NG502 at ``path``."""
+        problem = self.vendor.encode_problem(field, value)
         if problem:
             self.error(
                 path,
                 "NG502",
-                f"{what} {value!r} of {self.device.name} {problem}",
-                "remove quotes, newlines and command separators from the text",
+                f"{what} {shown(value)} of {self.device.name} {problem}",
+                "remove quotes, newlines, control characters and command separators",
             )
         return value
 
-    def opt_text(self, value: str | None, what: str, path: PathKey) -> str | None:
-        return None if value is None else self.text(value, what, path)
+    def opt_encode(
+        self, field: FieldName, value: str | None, what: str, path: PathKey
+    ) -> str | None:
+        return None if value is None else self.encode(field, value, what, path)
 
     def keyword(self, table: str, value: str | int | None, path: PathKey, feature: str) -> str:
         mapping: Mapping[object, str] = getattr(self.vendor.keywords, table)
@@ -127,7 +131,9 @@ class DevicePlanner:
     # -- pieces -------------------------------------------------------------------------
 
     def wan(self, link: WanLink, position: int) -> WanPlan:
-        iface = self.text(link.interface, "WAN interface", (*link.path, "interface"))
+        iface = self.encode(
+            "wan_interface", link.interface, "WAN interface", (*link.path, "interface")
+        )
         return WanPlan(
             link.name,
             iface,
@@ -220,7 +226,7 @@ class DevicePlanner:
                         "render with --allow-placeholders",
                     )
             else:
-                raw = self.text(found, ID_FIELDS[kind], t.path)
+                raw = self.encode("ike_identity", found, ID_FIELDS[kind], t.path)
         fmt = self.vendor.local_id_format.get(kind, "{value}")  # type: ignore[call-overload]
         if link.behind_nat:
             self.capability("nat_t", (*link.path, "behind_nat"), "NAT traversal (behind_nat)")
@@ -278,7 +284,9 @@ class DevicePlanner:
             index=a.index,
             number=number,
             interface=naming.format.format(number=number) if naming else f"<no-{s.tunnel_type}>",
-            description=self.text(desc, "description", (*t.path, "description")),
+            description=self.encode(
+                "tunnel_description", desc, "description", (*t.path, "description")
+            ),
             endpoint_name=endpoint.name,
             endpoint_address=wans_endpoint,
             wan=wans[link.name],
@@ -343,9 +351,16 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
     multi = len({t.wan for t in tunnels}) > 1
     if multi:
         p.capability("multi_wan", device.path, "tunnels over more than one WAN link")
+    lan_interface = p.opt_encode(
+        "lan_interface", device.lan_interface, "lan_interface", (*device.path, "lan_interface")
+    )
+    site_text = {
+        key: p.opt_encode("site_text", getattr(site, key), f"site {key}", (*site.path, key))
+        for key in ("description", "address", "contact")
+    }
     if p.diags:
         raise UserError(p.diags)
-    return DevicePlan(
+    plan = DevicePlan(
         netgen_version=__version__,
         vendor=vendor.id,
         vendor_name=vendor.display_name,
@@ -354,14 +369,12 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         comment_prefix=vendor.comment_prefix,
         product=inputs.inventory.product,
         site_name=site.name,
-        site_description=site.description,
-        site_address=site.address,
-        site_contact=site.contact,
+        site_description=site_text["description"],
+        site_address=site_text["address"],
+        site_contact=site_text["contact"],
         lan_prefixes=tuple(str(x) for x in site.lan_prefixes),
         device=device.name,
-        lan_interface=p.opt_text(
-            device.lan_interface, "lan_interface", (*device.path, "lan_interface")
-        ),
+        lan_interface=lan_interface,
         wan_links=tuple(wans[w.name] for w in device.wan),
         tunnels=tuple(plans),
         ike_proposals=tuple(ike.values()),
@@ -378,14 +391,59 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         verification=tuple(vendor.verification),
         secrets_revealed=False,
     )
+    where = unprintable_field(plan)
+    if where is not None:
+        raise InternalError(f"{where} of {device.name} bypassed the vendor's encoder")
+    return plan
 
 
-def reveal_psks(plan: DevicePlan, psks: Mapping[str, str]) -> DevicePlan:
+def unprintable_field(value: object, path: str = "plan") -> str | None:
+    """The path of the first string in a plan that could start a new line or carry a control
+    character, or None. Every outside string passed an encoder before it got into the plan;
+    this is the net under that rule (a hit is a bug in netgen, not bad input)."""
+    if isinstance(value, str):
+        return None if value.isprintable() else path
+    if isinstance(value, tuple):
+        for i, item in enumerate(value):
+            found = unprintable_field(item, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields is None:
+        return None
+    for name in fields:
+        found = unprintable_field(getattr(value, name), f"{path}.{name}")
+        if found:
+            return found
+    return None
+
+
+def reveal_psks(plan: DevicePlan, psks: Mapping[str, str], vendor: VendorProfile) -> DevicePlan:
     """The plan with real PSKs where known (only for `render --reveal-secrets`).
 
     Plans are built with placeholders, so nothing derived from a plan (its digest, logs,
-    errors) ever depends on a secret; PSKs are put in at the last moment.
+    errors) ever depends on a secret; PSKs are put in at the last moment, each through the
+    vendor's ``psk`` encoder (a PSK it cannot print is NG704; the value is never shown).
     """
+    bad = [
+        t.name
+        for t in plan.tunnels
+        if t.ipsec is not None and t.name in psks and vendor.encode_problem("psk", psks[t.name])
+    ]
+    if bad:
+        raise UserError(
+            [
+                Diagnostic(
+                    "NG704",
+                    f"the PSK of tunnel {name} cannot be printed in a {vendor.display_name} "
+                    "config (value not shown)",
+                    hint="use only letters, digits and . _ + = / @ : % - (netgen secrets "
+                    "generate makes one)",
+                )
+                for name in bad
+            ]
+        )
     tunnels = tuple(
         dataclasses.replace(
             t, ipsec=dataclasses.replace(t.ipsec, psk=psks[t.name], psk_placeholder=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from netgen.errors import Diagnostic
+from netgen.errors import Diagnostic, shown
 from netgen.sources import PathKey, PositionIndex
 
 
@@ -99,12 +99,28 @@ def diagnostics_from_validation(
             )
         else:
             value = err.get("input")
-            shown = repr(value) if isinstance(value, str | int | float | bool) else None
             msg = f"invalid value for {field}: {err['msg']}"
-            if shown is not None:
-                msg += f" (got {shown})"
-            out.append(Diagnostic("NG203", msg, position=pos, hint=_hint_for(kind), field=field))
+            if _is_secret(loc):
+                msg += " (value not shown: it may be a secret)"
+            elif isinstance(value, str):
+                msg += f" (got {shown(value)})"
+            elif isinstance(value, int | float | bool):
+                msg += f" (got {value!r})"
+            value_hint = SECRET_HINT if _is_secret(loc) else _hint_for(kind)
+            out.append(Diagnostic("NG203", msg, position=pos, hint=value_hint, field=field))
     return out
+
+
+SECRET_KEYS = frozenset({"psk", "secret", "token", "password"})
+SECRET_HINT = (
+    "never write a PSK into the inventory: keep it in the secrets store (netgen secrets set), "
+    "or write psk: {env: VARIABLE} or psk: {file: PATH}"
+)
+
+
+def _is_secret(loc: PathKey) -> bool:
+    """Values under a key such as ``psk`` are never echoed in a message."""
+    return any(isinstance(part, str) and part in SECRET_KEYS for part in loc)
 
 
 def _hint_for(kind: str) -> str | None:

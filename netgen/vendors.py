@@ -6,7 +6,6 @@ no change to core modules: the registry discovers every profile in the directory
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from netgen import encoding
+from netgen.encoding import EncodingProfile, FieldName
 from netgen.errors import Diagnostic, Position, UserError
 from netgen.resources import data_dir
 from netgen.schema_errors import diagnostics_from_validation
@@ -33,12 +34,6 @@ Capability = Literal[
     "multi_wan",
 ]
 ALL_CAPABILITIES: tuple[str, ...] = Capability.__args__  # type: ignore[attr-defined]
-
-
-@functools.lru_cache(maxsize=32)
-def _safe_text(forbidden: str) -> re.Pattern[str]:
-    """A pattern matching text free of ``forbidden`` characters and control characters."""
-    return re.compile(f"[^{re.escape(forbidden)}\\x00-\\x1f\\x7f]*")
 
 
 class _Profile(BaseModel):
@@ -71,13 +66,6 @@ class KeywordMaps(_Profile):
     local_id_type: dict[str, str]
 
 
-class TextRules(_Profile):
-    """What free text may contain before it reaches a config line."""
-
-    forbidden: str
-    max_length: int = Field(ge=1)
-
-
 class VendorProfile(_Profile):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     display_name: str
@@ -91,7 +79,7 @@ class VendorProfile(_Profile):
     keywords: KeywordMaps
     local_id_format: dict[Literal["fqdn", "user", "hex", "ipv4"], str] = Field(default_factory=dict)
     psk_placeholder: Annotated[str, Field(pattern=r"\{tunnel\}")] = "<redacted:psk:{tunnel}>"
-    text: TextRules
+    encoding: EncodingProfile
     verification: list[str] = Field(default_factory=list)
     # value ranges the vendor accepts, where they are narrower than Cloudflare's rules:
     # dpd_interval (seconds; outside = NG501) and dpd_threshold (probes; clamped)
@@ -117,18 +105,9 @@ class VendorProfile(_Profile):
         naming = self.interfaces[tunnel_type]  # type: ignore[index]
         return naming.format.format(number=naming.base + index)
 
-    def check_text(self, value: str) -> str | None:
-        """Why ``value`` cannot go into this vendor's config, or None."""
-        safe = _safe_text(self.text.forbidden).fullmatch(value)
-        if safe and len(value) <= self.text.max_length:
-            return None
-        bad = sorted({c for c in value if c in self.text.forbidden or ord(c) < 32})
-        if bad:
-            shown = ", ".join(repr(c) for c in bad)
-            return f"contains {shown}, which {self.display_name} syntax cannot carry safely"
-        if len(value) > self.text.max_length:
-            return f"is longer than {self.text.max_length} characters"
-        return None
+    def encode_problem(self, field: FieldName, value: str) -> str | None:
+        """Why ``value`` cannot be printed as ``field`` in this vendor's output, or None."""
+        return encoding.problem(self.encoding, field, value, self.display_name)
 
 
 @dataclass(frozen=True)
