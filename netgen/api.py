@@ -18,7 +18,7 @@ from typing import Any
 from netgen import __version__
 from netgen.addressing import tunnel_sides
 from netgen.allocate import Allocation, allocate
-from netgen.errors import Diagnostic, Severity, UserError, sort_diagnostics
+from netgen.errors import Diagnostic, Severity, UsageError, UserError, sort_diagnostics
 from netgen.inventory import LoadedInventory, load_inventory_document, parse_inventory
 from netgen.lock import LockFile, dump_lock, load_lock, lock_path_for
 from netgen.output import (
@@ -35,7 +35,7 @@ from netgen.plan import DevicePlan, PlanInputs, site_remote_prefixes
 from netgen.plan_build import build_device_plan, reveal_psks
 from netgen.render import RenderedFile, make_environment, render_with_digest
 from netgen.sources import digest_bytes, paused_gc
-from netgen.vendors import Registry, load_registry
+from netgen.vendors import Registry, VendorProfile, load_registry
 
 
 @dataclass
@@ -636,16 +636,7 @@ def lint_configs(
     from netgen import lint
     from netgen.sources import read_bytes
 
-    if vendor not in lint.vendor_ids():
-        raise UserError(
-            [
-                Diagnostic(
-                    "NG507",
-                    f"unknown vendor {vendor!r} for lint",
-                    hint="one of: " + ", ".join(lint.vendor_ids()),
-                )
-            ]
-        )
+    profile = _lintable_vendor(vendor)
     sources = []
     for c in configs:
         raw = read_bytes(Path(c))
@@ -657,4 +648,33 @@ def lint_configs(
     expectations = None
     if inventory is not None:
         expectations = lint.expectations_from_session(open_session(inventory))
-    return lint.lint(sources, vendor, expectations)
+    return lint.lint(sources, profile, expectations)
+
+
+def _lintable_vendor(vendor: str) -> VendorProfile:
+    """The profile of ``vendor``; NG507 if unknown, NG509 (exit 2) if lint does not cover it."""
+    registry = load_registry()
+    profile = registry.get(vendor)
+    covered = [v for v in registry.ids() if registry.vendors[v].lint is not None]
+    if profile is None:
+        raise UserError(
+            [
+                Diagnostic(
+                    "NG507",
+                    f"unknown vendor {vendor!r} for lint",
+                    hint="one of: " + ", ".join(covered),
+                )
+            ]
+        )
+    if profile.lint is None:
+        raise UsageError(
+            [
+                Diagnostic(
+                    "NG509",
+                    f"netgen lint does not cover {profile.display_name} ({vendor}): its vendor "
+                    "profile has no lint section",
+                    hint="lint covers: " + ", ".join(covered),
+                )
+            ]
+        )
+    return profile

@@ -64,6 +64,7 @@ CODES: Final[dict[str, str]] = {
     "NG506": "vendor profile invalid",
     "NG507": "unknown vendor",
     "NG508": "filter matches nothing",
+    "NG509": "netgen lint does not cover the vendor",
     # NG6xx: importing Cloudflare API responses
     "NG601": "response file is not valid JSON (empty, truncated or malformed)",
     "NG602": "response file is an HTML page, not an API response",

@@ -162,6 +162,13 @@ class UserError(NetgenError):
         return cls([Diagnostic(code, message, position=pos, hint=hint)])
 
 
+class UsageError(UserError):
+    """The command was asked for something it does not do (e.g. lint for a vendor without a
+    lint section); exit code 2, like a command-line usage error."""
+
+    exit_code = 2
+
+
 class InternalError(NetgenError):
     """A bug in netgen; exit code 70."""
 

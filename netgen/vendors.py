@@ -66,6 +66,14 @@ class KeywordMaps(_Profile):
     local_id_type: dict[str, str]
 
 
+class LintProfile(_Profile):
+    """How ``netgen lint`` reads this vendor's configs: a syntax family of
+    :mod:`netgen.lint.syntax`, and the rule fixes phrased in this vendor's terms."""
+
+    syntax: Literal["ios", "junos_set", "vyos_set", "swanctl"]
+    fixes: dict[Annotated[str, Field(pattern=r"^CF[0-9]{3}$")], str] = Field(default_factory=dict)
+
+
 class VendorProfile(_Profile):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     display_name: str
@@ -87,6 +95,8 @@ class VendorProfile(_Profile):
         default_factory=dict
     )
     hier_config_platform: str | None = None
+    # None: `netgen lint` does not cover this vendor (it still renders)
+    lint: LintProfile | None = None
     path: str = ""
 
     def can(self, capability: str) -> bool:

@@ -7,11 +7,11 @@ against the inventory's tunnels (:class:`TunnelExpectation`).
 
 from netgen.lint.engine import (
     PARSERS,
+    NotLintableError,
     check_facts,
     lint,
     lint_sources,
     lint_text,
-    vendor_ids,
 )
 from netgen.lint.model import (
     Finding,
@@ -28,6 +28,7 @@ __all__ = [
     "RULES",
     "Finding",
     "LintResult",
+    "NotLintableError",
     "Rule",
     "Severity",
     "Source",
@@ -37,5 +38,4 @@ __all__ = [
     "lint",
     "lint_sources",
     "lint_text",
-    "vendor_ids",
 ]

@@ -1,4 +1,4 @@
-"""The lint engine: vendor registry, common checks over tunnel facts, inventory cross-check.
+"""The lint engine: syntax families, common checks over tunnel facts, inventory cross-check.
 
 Public entry points: :func:`lint_text` (one file), :func:`lint_sources` (every file of one
 device, e.g. strongSwan's swanctl.conf + network.sh) and :func:`lint` (a :class:`LintResult`).
@@ -13,7 +13,6 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network, ip_address
 
 from netgen import crypto
 from netgen.addressing import in_allowed_range
-from netgen.lint import cisco_iosxe, juniper_srx, strongswan, vyos
 from netgen.lint.model import (
     At,
     ConfigFacts,
@@ -27,14 +26,16 @@ from netgen.lint.model import (
     TunnelFacts,
 )
 from netgen.lint.rules import RULES
+from netgen.lint.syntax import ios, junos_set, swanctl, vyos_set
+from netgen.vendors import VendorProfile
 
 Parser = Callable[[Sequence[Source]], ConfigFacts]
 
 PARSERS: dict[str, Parser] = {
-    "cisco_iosxe": cisco_iosxe.parse,
-    "juniper_srx": juniper_srx.parse,
-    "strongswan": strongswan.parse,
-    "vyos": vyos.parse,
+    "ios": ios.parse,
+    "junos_set": junos_set.parse,
+    "swanctl": swanctl.parse,
+    "vyos_set": vyos_set.parse,
 }
 
 MAX_MSS = {"ipsec": 1360, "gre": 1436}
@@ -59,10 +60,6 @@ _KIND_WORD = {
     "dh": "DH group",
     "esn": "ESN setting",
 }
-
-
-def vendor_ids() -> list[str]:
-    return sorted(PARSERS)
 
 
 def finding(
@@ -361,9 +358,12 @@ def _inventory(facts: ConfigFacts, exps: Sequence[TunnelExpectation]) -> Iterato
 
 
 def check_facts(
-    facts: ConfigFacts, vendor: str, expectations: Sequence[TunnelExpectation] | None = None
+    facts: ConfigFacts,
+    vendor: VendorProfile,
+    expectations: Sequence[TunnelExpectation] | None = None,
 ) -> list[Finding]:
-    """Every finding for parsed facts: parser findings, dangling refs, common checks."""
+    """Every finding for parsed facts: parser findings, dangling refs, common checks; fixes
+    phrased by the vendor profile (``lint.fixes``), else the rule's generic fix."""
     out = list(facts.findings)
     for r in facts.references:
         if (r.kind, r.name) not in facts.defined:
@@ -379,29 +379,32 @@ def check_facts(
         out += _inventory(facts, expectations)
     if not facts.tunnels:
         loc = facts.first_loc or Loc("<config>", 1)
-        out.append(finding("CF022", loc, f"no {vendor} tunnel found in this config"))
-    out = [f if f.hint else replace(f, hint=RULES[f.rule].fix_for(vendor)) for f in out]
+        out.append(finding("CF022", loc, f"no {vendor.id} tunnel found in this config"))
+    fixes = vendor.lint.fixes if vendor.lint is not None else {}
+    out = [f if f.hint else replace(f, hint=fixes.get(f.rule, RULES[f.rule].fix)) for f in out]
     return sorted(set(out), key=lambda f: (f.file, f.line, f.rule, f.message))
+
+
+class NotLintableError(ValueError):
+    """The vendor profile has no ``lint`` section."""
 
 
 def lint_sources(
     sources: Sequence[Source],
-    vendor: str,
+    vendor: VendorProfile,
     expectations: Sequence[TunnelExpectation] | None = None,
 ) -> list[Finding]:
     """Lint every file of one device's config together (findings carry their own file)."""
-    try:
-        parser = PARSERS[vendor]
-    except KeyError:
-        raise ValueError(f"unknown vendor {vendor!r} (known: {', '.join(vendor_ids())})") from None
-    facts = parser(sources)
+    if vendor.lint is None:
+        raise NotLintableError(f"netgen lint does not cover {vendor.display_name} ({vendor.id})")
+    facts = PARSERS[vendor.lint.syntax](sources)
     facts.first_loc = Loc(sources[0].file, 1) if sources else None
     return check_facts(facts, vendor, expectations)
 
 
 def lint_text(
     text: str,
-    vendor: str,
+    vendor: VendorProfile,
     file: str,
     expectations: Sequence[TunnelExpectation] | None = None,
 ) -> list[Finding]:
@@ -411,9 +414,9 @@ def lint_text(
 
 def lint(
     sources: Sequence[Source],
-    vendor: str,
+    vendor: VendorProfile,
     expectations: Sequence[TunnelExpectation] | None = None,
 ) -> LintResult:
     """Lint one device's files and wrap the findings in a :class:`LintResult`."""
     found = lint_sources(sources, vendor, expectations)
-    return LintResult(vendor, tuple(s.file for s in sources), tuple(found))
+    return LintResult(vendor.id, tuple(s.file for s in sources), tuple(found))

@@ -7,7 +7,8 @@ cited by reference/cloudflare.md (``P/`` = ``src/content/partials/networking-ser
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 
 from netgen.lint.model import Severity
@@ -26,16 +27,8 @@ class Rule:
     checks: str
     fix: str
     source: str
-    fixes: dict[str, str] = field(default_factory=dict)  # vendor id → vendor-specific fix
     needs_inventory: bool = False
     notes: str = ""
-
-    def fix_for(self, vendor: str) -> str:
-        return self.fixes.get(vendor, self.fix)
-
-
-def _fixes(cisco: str, junos: str, swan: str, vyos: str) -> dict[str, str]:
-    return {"cisco_iosxe": cisco, "juniper_srx": junos, "strongswan": swan, "vyos": vyos}
 
 
 _E, _W = Severity.ERROR, Severity.WARNING
@@ -53,12 +46,6 @@ _ALL: Final = (
         severity=_E,
         checks="The tunnel negotiates IKEv2 only (no IKEv1, no 'any version').",
         fix="Pin the tunnel to IKEv2.",
-        fixes=_fixes(
-            "add `set ikev2-profile <profile>` to the crypto ipsec profile",
-            "set `version v2-only` on the IKE gateway",
-            "set `version = 2` in the connection",
-            "set `key-exchange 'ikev2'` in the ike-group",
-        ),
         source=f"{_REF} (IKE version: IKEv2 only)",
         notes="A version left open (strongSwan `version = 0`, the default) is a warning: "
         "strongSwan initiates with IKEv2 then, but would also answer IKEv1.",
@@ -70,12 +57,6 @@ _ALL: Final = (
         checks="The router brings the IKE SA up itself; Cloudflare only operates as an IKE "
         "responder.",
         fix="Make the router the initiator.",
-        fixes=_fixes(
-            "an sVTI always initiates",
-            "set `establish-tunnels immediately` on the IPsec VPN",
-            "set `start_action = start` in the child",
-            "set `connection-type 'initiate'` on the peer",
-        ),
         source=f'{_REF} ("Cloudflare only operates as an IKE responder")',
         notes="Junos `on-traffic` (the default) waits for traffic from the LAN; Cloudflare's "
         "guide and health checks need the tunnel up at once. Cisco sVTIs always initiate.",
@@ -87,12 +68,6 @@ _ALL: Final = (
         checks="Anti-replay is off on the router (replay window 0), unless the Cloudflare tunnel "
         "has replay_protection enabled.",
         fix="Disable anti-replay on the router.",
-        fixes=_fixes(
-            "add `set security-association replay disable` to the crypto ipsec profile",
-            "add `ike no-anti-replay` to the IPsec VPN",
-            "set `replay_window = 0` in the child",
-            "set `replay-window '0'` on the peer",
-        ),
         source="P/reference/anti-replay-protection.mdx",
         notes="Without an inventory the linter cannot know the tunnel's replay_protection, so "
         "anti-replay left on is a warning; with an inventory it is an error unless the tunnel "
@@ -125,12 +100,6 @@ _ALL: Final = (
         severity=_E,
         checks="The Child SA uses perfect forward secrecy with DH group 20, 14 or 5.",
         fix="Enable PFS with DH group 20.",
-        fixes=_fixes(
-            "add `set pfs group20` to the crypto ipsec profile",
-            "add `perfect-forward-secrecy keys group20` to the IPsec policy",
-            "end `esp_proposals` with the DH group, e.g. `aes256gcm16-ecp384`",
-            "set `pfs 'dh-group20'` (or `enable`) in the esp-group",
-        ),
         source=f"{_REF} (PFS: DH 20, 14, 5)",
     ),
     Rule(
@@ -140,12 +109,6 @@ _ALL: Final = (
         checks="Dead peer detection is on and, where the platform has an action, restarts the "
         "IKE session on timeout.",
         fix="Enable DPD with the restart action.",
-        fixes=_fixes(
-            "add `dpd 30 10 periodic` to the crypto ikev2 profile",
-            "add `dead-peer-detection` (e.g. `always-send`, interval 30) to the IKE gateway",
-            "set `dpd_delay = 30s` on the connection and `dpd_action = restart` in the child",
-            "set `dead-peer-detection action 'restart'` in the ike-group",
-        ),
         source=f'{_REF} (DPD: "select the option that restarts your IKE session")',
         notes="Cisco IOS-XE and Junos have no DPD action: DPD being on is enough there.",
     ),
@@ -155,14 +118,6 @@ _ALL: Final = (
         severity=_E,
         checks="TCP MSS is clamped for the tunnel (IPsec ≤ 1360, GRE ≤ 1436).",
         fix="Clamp TCP MSS to 1360 (IPsec) or 1436 (GRE).",
-        fixes=_fixes(
-            "add `ip tcp adjust-mss 1360` (GRE: 1436) to the tunnel interface",
-            "IPsec: `set security flow tcp-mss ipsec-vpn mss 1360`; GRE: security policy "
-            "`then permit tcp-options initial-tcp-mss 1436`",
-            "add an nftables rule `tcp flags syn tcp option maxseg size set 1360` for the "
-            "interface (GRE: 1436)",
-            "set `ip adjust-mss '1360'` (GRE: '1436') on the interface",
-        ),
         source=_MSS,
     ),
     Rule(
@@ -216,13 +171,6 @@ _ALL: Final = (
         checks="The remote IKE identity is the peer's (Cloudflare endpoint's) address as "
         "ID_IPV4_ADDR, and the PSK lookup (keyring peer, secret IDs) matches the peer.",
         fix="Use the tunnel's Cloudflare endpoint address as remote identity.",
-        fixes=_fixes(
-            "`match identity remote address <endpoint> 255.255.255.255` in the ikev2 profile, "
-            "and a keyring peer with `address <endpoint>`",
-            "`remote-identity inet <endpoint>` on the IKE gateway",
-            "`remote { id = <endpoint> }` in the connection",
-            "`authentication remote-id '<endpoint>'` on the peer",
-        ),
         source=f"{_REF} (IKE identities); {_GUIDES}",
         notes="A missing remote identity is a warning (the router then accepts any identity).",
     ),
@@ -284,13 +232,6 @@ _ALL: Final = (
         severity=_E,
         checks="IKE authenticates both sides with a pre-shared key, and one is configured.",
         fix="Authenticate with a pre-shared key.",
-        fixes=_fixes(
-            "`authentication local pre-share`, `authentication remote pre-share` and "
-            "`keyring local <keyring>` in the ikev2 profile",
-            "`authentication-method pre-shared-keys` in the IKE proposal",
-            "`auth = psk` in local and remote",
-            "`authentication mode 'pre-shared-secret'` on the peer",
-        ),
         source=f"{_REF} (authentication: pre-shared key only)",
     ),
     Rule(
@@ -301,7 +242,6 @@ _ALL: Final = (
         "tunnel without `tunnel protection`, or strongSwan's swanctl.conf without network.sh, "
         "leave parts unchecked).",
         fix="Pass every file of the device's config.",
-        fixes={"strongswan": "pass both swanctl.conf and network.sh"},
         source="netgen",
     ),
     Rule(
@@ -317,16 +257,10 @@ _ALL: Final = (
 
 RULES: Final[dict[str, Rule]] = {r.id: r for r in _ALL}
 
-VENDOR_NAMES: Final = {
-    "cisco_iosxe": "Cisco IOS-XE",
-    "juniper_srx": "Juniper SRX",
-    "strongswan": "strongSwan",
-    "vyos": "VyOS",
-}
 
-
-def markdown() -> str:
-    """The rule reference of docs/lint.md, generated from this catalogue (a test compares)."""
+def markdown(vendor_fixes: Mapping[str, Mapping[str, str]]) -> str:
+    """The rule reference of docs/lint.md, generated from this catalogue and the vendor
+    profiles' ``lint.fixes`` (display name → rule id → fix); a test compares."""
     out = ["| rule | severity | title | needs an inventory |", "|---|---|---|---|"]
     for r in _ALL:
         inv = "yes" if r.needs_inventory else ""
@@ -334,7 +268,9 @@ def markdown() -> str:
     for r in _ALL:
         out += ["", f"### {r.id}", "", f"**{r.title}** ({r.severity.value})", ""]
         out += [f"- Checks: {r.checks}", f"- Fix: {r.fix}"]
-        out += [f"  - {VENDOR_NAMES[v]}: {fix}" for v, fix in r.fixes.items()]
+        out += [
+            f"  - {name}: {fixes[r.id]}" for name, fixes in vendor_fixes.items() if r.id in fixes
+        ]
         if r.notes:
             out.append(f"- Note: {r.notes}")
         out.append(f"- Source: {r.source}")

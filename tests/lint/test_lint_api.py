@@ -15,8 +15,13 @@ from netgen.lint import (
     lint,
     lint_sources,
     lint_text,
-    vendor_ids,
 )
+from netgen.lint.engine import NotLintableError
+from netgen.vendors import load_registry
+
+REGISTRY = load_registry()
+V = REGISTRY.vendors
+LINTABLE = [v for v in REGISTRY.ids() if V[v].lint is not None]
 
 IOS = """\
 crypto ikev2 proposal P
@@ -64,18 +69,28 @@ EXPECT = TunnelExpectation(
 
 
 def test_registry_covers_the_four_vendors() -> None:
-    assert vendor_ids() == ["cisco_iosxe", "juniper_srx", "strongswan", "vyos"]
-    assert set(PARSERS) == set(vendor_ids())
+    assert LINTABLE == ["cisco_iosxe", "juniper_srx", "strongswan", "vyos"]
+    assert {p.syntax for v in LINTABLE if (p := V[v].lint) is not None} == set(PARSERS)
 
 
-def test_unknown_vendor_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="unknown vendor"):
-        lint_text("", "ciscoo", "x.cfg")
+def test_vendor_without_lint_section_is_refused() -> None:
+    bare = V["vyos"].model_copy(update={"lint": None, "id": "bare"})
+    with pytest.raises(NotLintableError, match="does not cover"):
+        lint_text("", bare, "x.cfg")
+
+
+def test_every_fix_in_a_vendor_profile_names_a_rule() -> None:
+    from netgen.lint import RULES
+
+    for vid in LINTABLE:
+        lint_profile = V[vid].lint
+        assert lint_profile is not None
+        assert set(lint_profile.fixes) <= set(RULES), vid
 
 
 def test_hand_written_config_is_clean_with_and_without_inventory() -> None:
-    assert lint_text(IOS, "cisco_iosxe", "r1.cfg") == []
-    assert lint_text(IOS, "cisco_iosxe", "r1.cfg", [EXPECT]) == []
+    assert lint_text(IOS, V["cisco_iosxe"], "r1.cfg") == []
+    assert lint_text(IOS, V["cisco_iosxe"], "r1.cfg", [EXPECT]) == []
 
 
 def test_inventory_mismatches_are_reported() -> None:
@@ -90,16 +105,16 @@ def test_inventory_mismatches_are_reported() -> None:
         replay_protection=True,
     )
     missing = TunnelExpectation("t2", "192.0.2.20", "10.252.0.3", "10.252.0.2", 31, None, "gre")
-    found = {(f.rule, f.line) for f in lint_text(IOS, "cisco_iosxe", "r1.cfg", [other, missing])}
+    found = {(f.rule, f.line) for f in lint_text(IOS, V["cisco_iosxe"], "r1.cfg", [other, missing])}
     assert found == {("CF013", 25), ("CF016", 13), ("CF017", 30), ("CF019", 1)}
     gre = TunnelExpectation("t1", "192.0.2.10", "10.252.0.1", "10.252.0.0", 31, None, "gre")
-    found = {(f.rule, f.line) for f in lint_text(IOS, "cisco_iosxe", "r1.cfg", [gre])}
+    found = {(f.rule, f.line) for f in lint_text(IOS, V["cisco_iosxe"], "r1.cfg", [gre])}
     assert found == {("CF018", 29)}
 
 
 def test_result_json_and_exit_code() -> None:
     broken = IOS.replace(" set pfs group20\n", "")
-    result = lint([Source("r1.cfg", broken)], "cisco_iosxe")
+    result = lint([Source("r1.cfg", broken)], V["cisco_iosxe"])
     assert not result.ok and result.exit_code == 1
     doc = result.to_json()
     assert doc["counts"] == {"error": 1, "warning": 0, "info": 0}
@@ -116,7 +131,7 @@ def test_result_json_and_exit_code() -> None:
 
 def test_no_tunnel_is_an_error() -> None:
     """A wrong --vendor (or not a router config at all) never passes silently."""
-    found = lint_text(IOS, "juniper_srx", "r1.cfg")
+    found = lint_text(IOS, V["juniper_srx"], "r1.cfg")
     assert [(f.rule, f.severity, f.line) for f in found] == [("CF022", Severity.ERROR, 1)]
 
 
@@ -129,10 +144,12 @@ def test_findings_are_frozen() -> None:
 HANDWRITTEN = Path(__file__).parent / "handwritten"
 
 
-@pytest.mark.parametrize("vendor", vendor_ids())
+@pytest.mark.parametrize("vendor", LINTABLE)
 def test_hand_written_reference_configs_lint_clean(vendor: str) -> None:
     """Configs in the shape of Cloudflare's guides (reference/vendor-syntax.md), not netgen's."""
     sources = [Source(p.name, p.read_text()) for p in sorted(HANDWRITTEN.glob(f"{vendor}.*"))]
     assert sources
-    assert PARSERS[vendor](sources).tunnels
-    assert [f.format() for f in lint_sources(sources, vendor)] == []
+    lint_profile = V[vendor].lint
+    assert lint_profile is not None
+    assert PARSERS[lint_profile.syntax](sources).tunnels
+    assert [f.format() for f in lint_sources(sources, V[vendor])] == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from netgen.lint import RULES
 from netgen.lint.rules import markdown
+from netgen.vendors import load_registry
 
 DOC = Path(__file__).parents[2] / "docs" / "lint.md"
 BLOCK = re.compile(r"<!-- BEGIN RULES[^>]*-->\n(.*)<!-- END RULES -->", re.S)
@@ -21,7 +22,25 @@ def test_docs_mention_every_rule() -> None:
 def test_docs_rule_reference_is_generated_from_the_catalogue() -> None:
     block = BLOCK.search(DOC.read_text())
     assert block, "docs/lint.md lost its generated rule block"
-    assert block.group(1) == markdown(), "regenerate it with netgen.lint.rules.markdown()"
+    assert block.group(1) == markdown(vendor_fixes()), (
+        "regenerate it with tests/lint/test_lint_docs.py"
+    )
+
+
+def vendor_fixes() -> dict[str, dict[str, str]]:
+    registry = load_registry()
+    return {
+        v.display_name: dict(v.lint.fixes)
+        for v in (registry.vendors[i] for i in registry.ids())
+        if v.lint is not None
+    }
+
+
+if __name__ == "__main__":  # regenerate the block: python -m tests.lint.test_lint_docs
+    text = DOC.read_text()
+    match = BLOCK.search(text)
+    assert match
+    DOC.write_text(text[: match.start(1)] + markdown(vendor_fixes()) + text[match.end(1) :])
 
 
 def test_every_rule_cites_a_source_and_a_fix() -> None:

@@ -17,7 +17,7 @@ from netgen.lint import (
     lint_sources,
 )
 from tests.scenarios import SCENARIOS, identities_for, render_scenario, write_inventory
-from tests.vendors.conftest import vendor_cases
+from tests.vendors.conftest import REGISTRY, vendor_cases
 
 
 def scenario_expectations(inventory: Path, device: str = "hq-edge1") -> list[TunnelExpectation]:
@@ -66,12 +66,15 @@ def test_rendered_config_lints_clean(
 ) -> None:
     files = render_scenario(tmp_path, scenario, vendor, version)
     sources = [Source(path, text) for path, text in sorted(files.items())]
-    plain = lint_sources(sources, vendor)
+    profile = REGISTRY.vendors[vendor]
+    if profile.lint is None:
+        pytest.skip(f"{vendor} has no lint section")
+    plain = lint_sources(sources, profile)
     assert errors(plain) == []
     assert not [f.format() for f in plain if f.rule == "CF021"], "parts were not checked"
     expectations = scenario_expectations(tmp_path / "inventory.yaml")
     assert expectations
-    checked = lint_sources(sources, vendor, expectations)
+    checked = lint_sources(sources, profile, expectations)
     assert errors(checked) == []
     assert [f.format() for f in checked if f.rule == "CF019"] == []
 

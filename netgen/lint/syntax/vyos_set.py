@@ -13,7 +13,6 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from netgen.lint.juniper_srx import Stmt, statements
 from netgen.lint.model import (
     Algo,
     At,
@@ -25,6 +24,7 @@ from netgen.lint.model import (
     Source,
     TunnelFacts,
 )
+from netgen.lint.syntax.junos_set import Stmt, statements
 
 _HASH = {"sha1": "sha1", "sha256": "sha256", "sha384": "sha384", "sha512": "sha512", "md5": "md5"}
 
