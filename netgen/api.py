@@ -23,11 +23,12 @@ from netgen.inventory import LoadedInventory, load_inventory_document, parse_inv
 from netgen.lock import LockFile, dump_lock, load_lock, lock_path_for
 from netgen.output import (
     MANIFEST,
-    atomic_write,
     diff_tree,
     json_lines_array,
     manifest_file,
-    read_tree,
+    owned_files,
+    prepare_output,
+    read_owned,
     write_tree,
 )
 from netgen.payloads import build_payloads
@@ -35,6 +36,14 @@ from netgen.plan import DevicePlan, PlanInputs, site_remote_prefixes
 from netgen.plan_build import build_device_plan, reveal_psks
 from netgen.render import RenderedFile, make_environment, render_with_digest
 from netgen.sources import digest_bytes, paused_gc
+from netgen.statefiles import (
+    Notify,
+    crash_point,
+    remove_leftover_temps,
+    replace_file,
+    state_target,
+    writer_lock,
+)
 from netgen.vendors import Registry, VendorProfile, load_registry
 
 
@@ -177,8 +186,23 @@ class PlanResult:
         }
 
 
-def plan(inventory: str | Path, *, write_lock: bool = False, prune: bool = False) -> PlanResult:
-    """Allocations, names, statuses and API payloads; writes the lock only when asked."""
+def plan(
+    inventory: str | Path,
+    *,
+    write_lock: bool = False,
+    prune: bool = False,
+    notify: Notify | None = None,
+) -> PlanResult:
+    """Allocations, names, statuses and API payloads; writes the lock only when asked (then
+    under the writer lock, from reading the lock to writing it)."""
+    if not write_lock:
+        return _plan(inventory, write_lock=False, prune=prune)
+    with writer_lock(Path(inventory).parent, notify=notify):
+        check_state_files(Path(inventory))
+        return _plan(inventory, write_lock=True, prune=prune)
+
+
+def _plan(inventory: str | Path, *, write_lock: bool, prune: bool) -> PlanResult:
     session = open_session(inventory, prune=prune)
     inv = session.loaded.inventory
     alloc = session.allocation
@@ -234,8 +258,21 @@ def plan(inventory: str | Path, *, write_lock: bool = False, prune: bool = False
 
 
 def write_lock_file(session: Session) -> None:
-    """Write the session's new lock atomically beside the inventory."""
-    atomic_write(session.lock_path, session.lock_text.encode())
+    """Write the session's new lock atomically beside the inventory (through a symlink)."""
+    replace_file(session.lock_path, session.lock_text.encode(), mode=0o644, what="the lock file")
+
+
+def check_state_files(inventory: Path) -> None:
+    """Under the writer lock, before a command reads the lock and the secrets store: refuse
+    one that is a symlink leading nowhere (NG904: a dangling link must not read as an empty
+    lock or store), and remove temporary files that killed writers left beside them."""
+    from netgen import secrets
+
+    for path, what in (
+        (lock_path_for(inventory), "the lock file"),
+        (secrets.store_path_for(inventory), "the secrets store"),
+    ):
+        remove_leftover_temps(state_target(path, what))
 
 
 # -- render --------------------------------------------------------------------------------
@@ -396,6 +433,8 @@ def render(
     reveal_secrets: bool = False,
     allow_placeholders: bool = False,
     psks: dict[str, str] | None = None,
+    force: bool = False,
+    notify: Notify | None = None,
 ) -> RenderResult:
     """Render to ``out_dir`` (atomically), or compare with it when ``check``; ``out_dir=None``
     renders in memory only (the CLI's ``-o -``).
@@ -403,69 +442,94 @@ def render(
     Real PSKs are used only with ``reveal_secrets`` (from ``psks``, or else from the inventory's
     references and the secrets store); files holding them are written 0600 and marked secret
     in MANIFEST.json.
+
+    With a directory, the inventory's writer lock is held throughout; new allocations are
+    written to the lock once the output is staged and before it is swapped in, so output never
+    lands without its lock. An output directory holding anything netgen did not write
+    (MANIFEST.json lists what it wrote) is refused unless ``force``. ``notify`` hears about
+    waiting for the writer lock and about repairs of an interrupted earlier render.
     """
+    options: dict[str, Any] = {
+        "sites": sites,
+        "devices": devices,
+        "reveal_secrets": reveal_secrets,
+        "allow_placeholders": allow_placeholders,
+    }
+    if out_dir is None:
+        return _render(inventory, None, psks, options, check=False, force=force, notify=notify)
+    with writer_lock(Path(inventory).parent, notify=notify):
+        check_state_files(Path(inventory))
+        return _render(
+            inventory, Path(out_dir), psks, options, check=check, force=force, notify=notify
+        )
+
+
+def _render(
+    inventory: str | Path,
+    target: Path | None,
+    psks: dict[str, str] | None,
+    options: dict[str, Any],
+    *,
+    check: bool,
+    force: bool,
+    notify: Notify | None,
+) -> RenderResult:
     session = open_session(inventory)
-    if reveal_secrets and psks is None:
+    if options["reveal_secrets"] and psks is None:
         psks, secret_diags = resolve_secrets(session)
         if any(d.severity is Severity.ERROR for d in secret_diags):
             raise UserError(sort_diagnostics(secret_diags))
         session.diagnostics = sort_diagnostics(session.diagnostics + secret_diags)
-    options: dict[str, Any] = {
-        "sites": sites,
-        "devices": devices,
-        "psks": psks,
-        "reveal_secrets": reveal_secrets,
-        "allow_placeholders": allow_placeholders,
-    }
-    target = None if out_dir is None else Path(out_dir)
-    if target is not None and not check and not (sites or devices):
+    options = {**options, "psks": psks}
+    write_lock = functools.partial(_write_lock_if_changed, session)
+    lock_written = session.allocation.changed
+    filtered = bool(options["sites"] or options["devices"])
+    if target is not None and not check and not filtered:
         # the common case streams: one device in memory at a time
         job = render_job(session, **options)
-        entries = write_tree(target, job.files(), manifest_header=job.manifest_header)
-        lock_written = _write_lock_if_changed(session)
+        entries = write_tree(
+            target,
+            job.files(),
+            manifest_header=job.manifest_header,
+            force=force,
+            before_swap=write_lock,
+            notify=notify,
+        )
         return RenderResult([], target, True, [], session.diagnostics, lock_written, entries)
     files = render_files(session, **options)
     if target is None:
         return RenderResult(files, None, False, diagnostics=session.diagnostics)
-    if sites or devices:
-        files = _keep_unselected(target, files)
+    real = prepare_output(target, notify)
+    if filtered:
+        files = _keep_unselected(real, files, force=force, check=check)
     if check:
-        return RenderResult(files, target, False, diff_tree(target, files), session.diagnostics)
-    write_tree(target, files)
-    lock_written = _write_lock_if_changed(session)
+        return RenderResult(files, target, False, diff_tree(real, files), session.diagnostics)
+    write_tree(real, files, force=force, before_swap=write_lock, notify=notify)
     return RenderResult(files, target, True, [], session.diagnostics, lock_written)
 
 
 def _write_lock_if_changed(session: Session) -> bool:
-    """After a successful write: record new allocations so configs and lock agree."""
+    """Record new allocations so configs and lock agree (before the output is swapped in)."""
     if session.allocation.changed:
         write_lock_file(session)
         return True
     return False
 
 
-def _keep_unselected(target: Path, files: list[RenderedFile]) -> list[RenderedFile]:
-    """With --site/--device, the other devices' files already in ``target`` stay as they are
-    (with their secret marks); MANIFEST.json is rebuilt over the merged set."""
+def _keep_unselected(
+    target: Path, files: list[RenderedFile], *, force: bool, check: bool
+) -> list[RenderedFile]:
+    """With --site/--device, the other devices' files netgen wrote in ``target`` (those
+    MANIFEST.json lists) stay as they are, with their secret marks and executable bits;
+    symlinks are never followed. MANIFEST.json is rebuilt over the merged set."""
     import json
 
-    old_manifest = target / MANIFEST
-    if not old_manifest.is_file():
+    if check and not (target / MANIFEST).is_file():
         return files
-    try:
-        old = json.loads(old_manifest.read_text())
-        secret = {e["path"]: bool(e.get("secret")) for e in old.get("files", [])}
-    except (ValueError, AttributeError, TypeError):
-        raise UserError.single(
-            "NG901",
-            "MANIFEST.json is not readable",
-            file=old_manifest,
-            hint="render without --site/--device to rebuild it",
-        ) from None
+    owned = owned_files(target, force=force or check)
     new = {f.path: f for f in files if f.path != MANIFEST}
-    for path, content in read_tree(target).items():
-        if path != MANIFEST and path not in new and path.startswith("sites/"):
-            new[path] = RenderedFile(path, content, secret=secret.get(path, False))
+    kept = read_owned(target, owned, lambda path: path not in new and path.startswith("sites/"))
+    new.update((f.path, f) for f in kept)
     header = json.loads(next(f.content for f in files if f.path == MANIFEST))
     header.pop("files", None)
     merged = sorted(new.values(), key=lambda f: f.path)
@@ -513,29 +577,39 @@ class ImportSummary:
 
 
 def import_responses(
-    inventory: str | Path, sources: list[tuple[str, bytes]], *, adopt: bool = False
+    inventory: str | Path,
+    sources: list[tuple[str, bytes]],
+    *,
+    adopt: bool = False,
+    notify: Notify | None = None,
 ) -> ImportSummary:
     """Merge saved Cloudflare API responses into the lock (and PSKs into the secrets store).
 
     Nothing is written when any response has an error. Importing the same files twice changes
-    nothing.
+    nothing. Runs under the writer lock; the secrets store is written before the lock that
+    refers to its PSKs, so a crash in between leaves new PSKs beside the old lock (importing
+    again completes it), never a lock whose tunnels lack their PSKs.
     """
     from netgen import importer, secrets
 
-    session = open_session(inventory)
-    store_path = secrets.store_path_for(session.path)
-    store = secrets.load_store(store_path)
-    result = importer.import_responses(session, sources, adopt=adopt, store=store)
-    new_store, store_changes = secrets.apply_imported(
-        store, result.psks, result.lock, clock=secrets.system_clock
-    )
-    lock_written = store_written = False
-    if result.lock_changed or session.allocation.changed:
-        atomic_write(session.lock_path, dump_lock(result.lock).encode())
-        lock_written = True
-    if new_store != store:
-        secrets.save_store(store_path, new_store)
-        store_written = True
+    with writer_lock(Path(inventory).parent, notify=notify):
+        check_state_files(Path(inventory))
+        session = open_session(inventory)
+        store_path = secrets.store_path_for(session.path)
+        store = secrets.load_store(store_path)
+        result = importer.import_responses(session, sources, adopt=adopt, store=store)
+        new_store, store_changes = secrets.apply_imported(
+            store, result.psks, result.lock, clock=secrets.system_clock
+        )
+        lock_written = store_written = False
+        if new_store != store:
+            secrets.save_store(store_path, new_store)
+            store_written = True
+            crash_point("import:secrets-written")
+        if result.lock_changed or session.allocation.changed:
+            lock_text = dump_lock(result.lock).encode()
+            replace_file(session.lock_path, lock_text, mode=0o644, what="the lock file")
+            lock_written = True
     diags = list(result.diagnostics)
     warning = secrets.store_permission_warning(store_path)
     if warning is not None:
@@ -585,40 +659,52 @@ def secrets_list(inventory: str | Path) -> SecretsListing:
     return SecretsListing([dataclasses.asdict(r) for r in rows], warnings)
 
 
-def secrets_set(inventory: str | Path, tunnel: str, psk: str) -> tuple[str, list[Diagnostic]]:
-    """Store a PSK for ``tunnel`` (the CLI reads it from stdin)."""
+def secrets_set(
+    inventory: str | Path, tunnel: str, psk: str, *, notify: Notify | None = None
+) -> tuple[str, list[Diagnostic]]:
+    """Store a PSK for ``tunnel`` (the CLI reads it from stdin), under the writer lock.
+
+    A stored PSK of ``tunnel`` that breaks the PSK rule is replaced rather than refused.
+    """
     from netgen import secrets
 
-    session = open_session(inventory)
-    store_path = secrets.store_path_for(session.path)
-    store = secrets.load_store(store_path)
-    result = secrets.set_secret(
-        store, session.loaded.inventory, tunnel, psk, clock=secrets.system_clock
-    )
-    secrets.save_store(store_path, result.store)
+    with writer_lock(Path(inventory).parent, notify=notify):
+        check_state_files(Path(inventory))
+        session = open_session(inventory)
+        store_path = secrets.store_path_for(session.path)
+        store = secrets.load_store(store_path, replacing=(tunnel,))
+        result = secrets.set_secret(
+            store, session.loaded.inventory, tunnel, psk, clock=secrets.system_clock
+        )
+        secrets.save_store(store_path, result.store)
     return result.change, result.diagnostics
 
 
-def secrets_generate(inventory: str | Path, tunnels: list[str]) -> Any:
-    """New random PSKs stored for the named (or all PSK-less) IPsec tunnels.
+def secrets_generate(
+    inventory: str | Path, tunnels: list[str], *, notify: Notify | None = None
+) -> Any:
+    """New random PSKs stored for the named (or all PSK-less) IPsec tunnels, under the
+    writer lock.
 
     Returns the helper's result; its ``generated[i].request_body()`` reveals the PSK and is
     shown only on explicit request.
     """
     from netgen import secrets
 
-    session = open_session(inventory)
-    store_path = secrets.store_path_for(session.path)
-    store = secrets.load_store(store_path)
-    result = secrets.generate_secrets(
-        store,
-        session.loaded.inventory,
-        session.allocation.lock,
-        tunnels,
-        clock=secrets.system_clock,
-    )
-    if result.generated:
-        secrets.save_store(store_path, result.store)
+    with writer_lock(Path(inventory).parent, notify=notify):
+        check_state_files(Path(inventory))
+        session = open_session(inventory)
+        store_path = secrets.store_path_for(session.path)
+        store = secrets.load_store(store_path, replacing=tunnels)
+        result = secrets.generate_secrets(
+            store,
+            session.loaded.inventory,
+            session.allocation.lock,
+            tunnels,
+            clock=secrets.system_clock,
+        )
+        if result.generated:
+            secrets.save_store(store_path, result.store)
     return result
 
 

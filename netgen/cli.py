@@ -85,6 +85,11 @@ def _fail(diags: list[Diagnostic], as_json: bool, code: int) -> None:
     raise typer.Exit(code)
 
 
+def _notify(message: str) -> None:
+    """Progress from the library (waiting for the writer lock, repairs): one line on stderr."""
+    stderr().print(message, markup=False)
+
+
 def _internal(exc: BaseException, debug: bool) -> None:
     err = stderr()
     err.print(safe_text(f"internal error: {type(exc).__name__}: {exc}"), markup=False)
@@ -145,7 +150,7 @@ def plan(
 ) -> None:
     """Show tunnel names, /31s, statuses and the Cloudflare API payloads."""
     result = _run(
-        lambda: api.plan(inventory, write_lock=write_lock, prune=prune),
+        lambda: api.plan(inventory, write_lock=write_lock, prune=prune, notify=_notify),
         as_json=as_json,
         debug=debug,
     )
@@ -215,6 +220,13 @@ def render(
         bool,
         typer.Option("--allow-placeholders", help="Render even when API identities are missing."),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace DIR even though it holds files netgen did not write (they are lost).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -231,6 +243,8 @@ def render(
             devices=device or (),
             reveal_secrets=reveal_secrets,
             allow_placeholders=allow_placeholders,
+            force=force,
+            notify=_notify,
         ),
         as_json=as_json,
         debug=debug,
@@ -335,7 +349,7 @@ def import_(
         return out
 
     result = _run(
-        lambda: api.import_responses(inventory, read_all(), adopt=adopt),
+        lambda: api.import_responses(inventory, read_all(), adopt=adopt, notify=_notify),
         as_json=as_json,
         debug=debug,
     )
@@ -394,7 +408,9 @@ def secrets_set(
 ) -> None:
     """Store a PSK for TUNNEL, read from stdin (never from the command line)."""
     change, diags = _run(
-        lambda: api.secrets_set(inventory, tunnel, sys.stdin.read()), as_json=as_json, debug=debug
+        lambda: api.secrets_set(inventory, tunnel, sys.stdin.read(), notify=_notify),
+        as_json=as_json,
+        debug=debug,
     )
     if as_json:
         print_json({"changes": [change], "diagnostics": [d.to_json() for d in diags]})
@@ -422,7 +438,9 @@ def secrets_generate(
 ) -> None:
     """Generate strong random PSKs for Cloudflare's "use my own pre-shared key" flow."""
     result = _run(
-        lambda: api.secrets_generate(inventory, tunnels or []), as_json=as_json, debug=debug
+        lambda: api.secrets_generate(inventory, tunnels or [], notify=_notify),
+        as_json=as_json,
+        debug=debug,
     )
     requests: list[dict[str, Any]] = []
     if show_request_body:

@@ -92,4 +92,6 @@ CODES: Final[dict[str, str]] = {
     # NG9xx: output
     "NG901": "output cannot be written",
     "NG902": "rendered output differs from the directory (drift)",
+    "NG903": "another netgen command holds the writer lock (waiting timed out)",
+    "NG904": "lock or secrets file is a symlink that does not lead to a regular file",
 }

@@ -1,8 +1,18 @@
 """Writing results: atomic files, atomic output directories, MANIFEST.json, drift checks.
 
 Only this module writes to disk. An output directory is replaced as a whole: everything is
-written to a sibling temporary directory first and swapped in with renames, so a failed run
+written to a sibling staging directory first and swapped in with two renames, so a failed run
 leaves the previous output untouched.
+
+Crash safety: the staging directory and the previous output parked during the swap are named
+``.<out>.new-<pid>-<token>`` and ``.<out>.old-<pid>-<token>``. If a render is killed between
+the two renames, the next render of that directory finds ``<out>`` missing and the pair left by
+a dead pid: it puts the (complete) new output in place, or the old one back when the new is not
+there, and says so; leftovers of dead processes are removed.
+
+Ownership: MANIFEST.json lists every file netgen wrote. A directory holding anything else
+(a file not listed, a directory netgen did not make, any symlink) is refused with NG901 unless
+``force``; symlinks inside the tree are never followed.
 """
 
 from __future__ import annotations
@@ -12,15 +22,19 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from netgen.errors import UserError
 from netgen.render import RenderedFile
+from netgen.statefiles import Notify, crash_point, fsync_dir, leftovers, tagged_name
 
 MANIFEST = "MANIFEST.json"
+SHOWN_FOREIGN = 10
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
@@ -66,32 +80,193 @@ def _mode(f: RenderedFile) -> int:
     return 0o755 if f.executable else 0o644
 
 
-def write_tree(
-    out_dir: Path,
-    files: Iterable[RenderedFile],
-    *,
-    manifest_header: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
-    """Replace ``out_dir`` with exactly ``files``; atomic as a whole.
+# -- the output directory: where it is, what is in it, what happened to it ----------------------
 
-    ``files`` may be a generator: each file is written as it comes and only its digest is
-    kept. With ``manifest_header``, MANIFEST.json is built from what was written. If the
-    iterable raises (e.g. the errors of a render), the staging directory is removed and the
-    previous output stays untouched. Returns the MANIFEST entries of everything written.
+
+def prepare_output(out_dir: Path, notify: Notify | None = None) -> Path:
+    """The real output directory for ``-o out_dir``, after repairing an interrupted render.
+
+    A symlinked ``out_dir`` is followed (the link stays), but one that leads nowhere is
+    refused: netgen would otherwise create whatever path the link names.
     """
-    out_dir = out_dir.resolve()
-    if out_dir.exists() and not out_dir.is_dir():
+    try:
+        target = out_dir.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        raise UserError.single("NG901", "the output path is a symlink loop", file=out_dir) from None
+    for message in recover_output(target):
+        if notify is not None:
+            notify(message)
+    if out_dir.is_symlink() and not target.exists():
+        raise UserError.single(
+            "NG901",
+            f"the output path is a symlink to a missing path ({os.readlink(out_dir)})",
+            file=out_dir,
+            hint="create the directory it points to, or remove the link",
+        )
+    return target
+
+
+def recover_output(out_dir: Path) -> list[str]:
+    """Finish the swap of a render killed between its two renames; remove dead leftovers.
+
+    Returns what was done, one message each, for the user to see.
+    """
+    found = leftovers(out_dir.parent, out_dir.name, ("new", "old"))
+    messages: list[str] = []
+    if not os.path.lexists(out_dir) and (olds := [f for f in found if f.kind == "old"]):
+        old = max(olds, key=lambda f: f.path.lstat().st_ctime)
+        new = out_dir.parent / f".{out_dir.name}.new-{old.pid}-{old.token}"
+        if (new / MANIFEST).is_file():
+            os.rename(new, out_dir)
+            done = "finished it: the new output is in place"
+        else:
+            os.rename(old.path, out_dir)
+            done = "restored the previous output"
+        messages.append(f"{out_dir}: a render (pid {old.pid}) was interrupted mid-swap; {done}")
+    stale = [f for f in found if os.path.lexists(f.path)]
+    for f in stale:
+        shutil.rmtree(f.path, ignore_errors=True)
+    if stale:
+        messages.append(
+            f"{out_dir.parent}: removed {len(stale)} leftover staging "
+            f"director{'y' if len(stale) == 1 else 'ies'} of interrupted renders"
+        )
+    return messages
+
+
+@dataclass(frozen=True)
+class Owned:
+    """What MANIFEST.json says netgen wrote in an output directory, and what else is there."""
+
+    files: dict[str, dict[str, Any]]  # path -> MANIFEST entry
+    present: frozenset[str]  # listed paths found as regular files reached through real dirs
+    foreign: list[str]  # paths netgen did not write ("dir/" for directories)
+
+
+def owned_files(out_dir: Path, *, force: bool = False) -> Owned:
+    """Check that ``out_dir`` (existing or not) may be replaced, and list netgen's files.
+
+    Refuses (NG901) a non-directory, a non-empty directory without MANIFEST.json, and unless
+    ``force`` anything MANIFEST.json does not list: other files, directories, symlinks.
+    """
+    if not os.path.lexists(out_dir):
+        return Owned({}, frozenset(), [])
+    if out_dir.is_symlink() or not out_dir.is_dir():
         raise UserError.single("NG901", "output path exists and is not a directory", file=out_dir)
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+    if not any(out_dir.iterdir()):
+        return Owned({}, frozenset(), [])
+    manifest = out_dir / MANIFEST
+    if manifest.is_symlink() or not manifest.is_file():
         raise UserError.single(
             "NG901",
             "output directory is not empty and was not written by netgen",
             file=out_dir,
             hint="choose an empty or new directory; netgen replaces it whole",
         )
+    files = _manifest_entries(manifest)
+    foreign, present = _inspect(out_dir, set(files))
+    if foreign and not force:
+        shown = ", ".join(foreign[:SHOWN_FOREIGN])
+        more = f" and {len(foreign) - SHOWN_FOREIGN} more" if len(foreign) > SHOWN_FOREIGN else ""
+        raise UserError.single(
+            "NG901",
+            f"output directory holds {len(foreign)} path(s) netgen did not write: {shown}{more}",
+            file=out_dir,
+            hint="move them elsewhere, or pass --force to replace the directory and lose them",
+        )
+    return Owned(files, frozenset(present), foreign)
+
+
+def _manifest_entries(manifest: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(_read_nofollow(manifest))
+        entries = {str(e["path"]): e for e in data["files"] if isinstance(e, dict)}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError.single(
+            "NG901",
+            "MANIFEST.json is not readable",
+            file=manifest,
+            hint="render the whole inventory with --force to rebuild it",
+        ) from None
+    return entries
+
+
+def _inspect(out_dir: Path, listed: set[str]) -> tuple[list[str], set[str]]:
+    """(entries MANIFEST.json does not account for, listed files present as regular files).
+
+    Symlinks are reported, never followed; an unlisted directory is reported as ``dir/``
+    without looking inside.
+    """
+    dirs = {p.rsplit("/", i)[0] for p in listed for i in range(1, p.count("/") + 1)}
+    foreign: list[str] = []
+    present: set[str] = set()
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        with os.scandir(out_dir / rel_dir) as it:
+            for entry in it:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_symlink():
+                    foreign.append(f"{rel} (symlink)")
+                elif entry.is_dir(follow_symlinks=False):
+                    if rel in dirs:
+                        pending.append(rel)
+                    else:
+                        foreign.append(f"{rel}/")
+                elif entry.is_file(follow_symlinks=False) and (rel in listed or rel == MANIFEST):
+                    present.add(rel)
+                else:
+                    foreign.append(rel)
+    return sorted(foreign), present
+
+
+def read_owned(out_dir: Path, owned: Owned, keep: Callable[[str], bool]) -> list[RenderedFile]:
+    """The files netgen wrote in ``out_dir`` that ``keep`` selects, with their secret mark and
+    executable bit; symlinks and anything not listed in MANIFEST.json are skipped."""
+    out: list[RenderedFile] = []
+    for path in sorted(owned.present):
+        if path == MANIFEST or not keep(path):
+            continue
+        target = out_dir / path
+        secret = bool(owned.files[path].get("secret"))
+        executable = bool(target.lstat().st_mode & stat.S_IXUSR)
+        out.append(RenderedFile(path, _read_nofollow(target), secret, executable))
+    return out
+
+
+def _read_nofollow(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def write_tree(
+    out_dir: Path,
+    files: Iterable[RenderedFile],
+    *,
+    manifest_header: dict[str, Any] | None = None,
+    force: bool = False,
+    before_swap: Callable[[], object] | None = None,
+    notify: Notify | None = None,
+) -> list[dict[str, Any]]:
+    """Replace ``out_dir`` with exactly ``files``; atomic as a whole.
+
+    ``files`` may be a generator: each file is written as it comes and only its digest is
+    kept. With ``manifest_header``, MANIFEST.json is built from what was written. If the
+    iterable raises (e.g. the errors of a render), the staging directory is removed and the
+    previous output stays untouched. ``before_swap`` runs once everything is staged and
+    before the output changes (the lock is written there, so new output never lands without
+    its lock); if it raises, nothing is swapped. Returns the MANIFEST entries written.
+    """
+    out_dir = prepare_output(Path(out_dir), notify)
+    owned_files(out_dir, force=force)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+        staging = out_dir.parent / tagged_name(out_dir.name, "new")
+        staging.mkdir(mode=0o700)
     except OSError as exc:
         raise UserError.single(
             "NG901", f"cannot create output directory: {exc.strerror}", file=out_dir
@@ -105,6 +280,10 @@ def write_tree(
             )
             entries += _write_files(staging, [manifest])
         os.chmod(staging, 0o755)
+        crash_point("output:staged")
+        if before_swap is not None:
+            before_swap()
+        crash_point("output:before-swap")
         _swap(staging, out_dir)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -125,8 +304,9 @@ def _write_files(root: Path, files: Iterable[RenderedFile]) -> list[dict[str, An
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _mode(f))
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _mode(f))
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), _mode(f))  # whatever the umask
             fh.write(f.content)
         entries.append(_entry(f))
     return entries
@@ -142,38 +322,67 @@ def _entry(f: RenderedFile) -> dict[str, Any]:
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
-    if not out_dir.exists():
+    """Two renames; a kill between them is repaired by :func:`recover_output`."""
+    if not os.path.lexists(out_dir):
         os.rename(staging, out_dir)
+        fsync_dir(out_dir.parent)
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-    old.rmdir()
+    old = staging.with_name(staging.name.replace(".new-", ".old-", 1))
     os.rename(out_dir, old)
+    crash_point("output:mid-swap")
     try:
         os.rename(staging, out_dir)
     except OSError:
         os.rename(old, out_dir)  # put the previous output back
         raise
+    fsync_dir(out_dir.parent)
+    crash_point("output:swapped")
     shutil.rmtree(old, ignore_errors=True)
 
 
+# -- reading back --------------------------------------------------------------------------------
+
+
 def read_tree(out_dir: Path) -> dict[str, bytes]:
-    """Every regular file under ``out_dir`` by relative path."""
-    if not out_dir.is_dir():
-        return {}
-    out: dict[str, bytes] = {}
-    for p in sorted(out_dir.rglob("*")):
-        if p.is_file():
-            out[p.relative_to(out_dir).as_posix()] = p.read_bytes()
-    return out
+    """Every regular file under ``out_dir`` by relative path; symlinks are not followed
+    (neither to files nor into directories) and not listed."""
+    return {path: _read_nofollow(out_dir / path) for path in _scan(out_dir)[0]}
+
+
+def _scan(out_dir: Path) -> tuple[list[str], list[str]]:
+    """(regular files, every other non-directory entry) under ``out_dir``, by relative path.
+    Symlinks count as other entries and are never followed."""
+    regular: list[str] = []
+    other: list[str] = []
+    if out_dir.is_symlink() or not out_dir.is_dir():
+        return regular, other
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        with os.scandir(out_dir / rel_dir) as it:
+            for entry in it:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(rel)
+                elif entry.is_file(follow_symlinks=False):
+                    regular.append(rel)
+                else:
+                    other.append(rel)
+    return sorted(regular), sorted(other)
 
 
 def diff_tree(out_dir: Path, files: Iterable[RenderedFile]) -> list[tuple[str, str]]:
-    """(path, "changed" | "missing" | "extra") for every difference, sorted."""
-    existing = read_tree(out_dir)
+    """(path, "changed" | "missing" | "extra") for every difference, sorted. A symlink (or any
+    other non-regular entry) is a difference; it is never followed."""
+    regular, other = _scan(out_dir)
+    existing = {path: _read_nofollow(out_dir / path) for path in regular}
+    odd = set(other)
     wanted = {f.path: f.content for f in files}
     out: list[tuple[str, str]] = []
-    for path in sorted(set(existing) | set(wanted)):
-        if path not in existing:
+    for path in sorted(set(existing) | set(wanted) | odd):
+        if path in odd:
+            out.append((path, "changed" if path in wanted else "extra"))
+        elif path not in existing:
             out.append((path, "missing"))
         elif path not in wanted:
             out.append((path, "extra"))

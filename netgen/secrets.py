@@ -15,13 +15,11 @@ time take a ``clock``; none calls ``datetime.now`` itself.
 
 from __future__ import annotations
 
-import contextlib
 import hmac
-import os
 import secrets as _random
 import stat
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -34,6 +32,7 @@ from netgen.errors import Diagnostic, Position, Severity, UserError
 from netgen.lock import LockFile
 from netgen.model.neutral import Inventory, Tunnel
 from netgen.sources import PositionIndex, load_yaml_text, read_bytes
+from netgen.statefiles import replace_file, state_target
 
 STORE_NAME: Final = "netgen.secrets.yaml"
 STORE_HEADER: Final = (
@@ -146,14 +145,20 @@ def psk_problem(value: str) -> str | None:
 # -- load and save --------------------------------------------------------------------------
 
 
-def load_store(path: Path) -> SecretStore:
-    """Read the store; a missing file is an empty store with a fresh salt."""
-    if not path.exists():
+def load_store(path: Path, *, replacing: Collection[str] = ()) -> SecretStore:
+    """Read the store; a missing file is an empty store with a fresh salt.
+
+    A symlink is followed only to a regular file (NG904 otherwise: a dangling link must not
+    silently start an empty store). Stored PSKs that break :func:`psk_problem` for tunnels
+    in ``replacing`` (about to get a new PSK) are dropped instead of refused.
+    """
+    if not state_target(path, "the secrets store").exists():
         return new_store()
-    return parse_store(read_bytes(path), str(path))
+    return parse_store(read_bytes(path), str(path), replacing=replacing)
 
 
-def parse_store(raw: bytes, file: str) -> SecretStore:
+def parse_store(raw: bytes, file: str, *, replacing: Collection[str] = ()) -> SecretStore:
+    """Parse and check the store; every PSK must pass :func:`psk_problem` (NG704, by line)."""
     doc = load_yaml_text(raw, file)
     data, index = doc.data, doc.index
     errors: list[Diagnostic] = []
@@ -185,6 +190,9 @@ def parse_store(raw: bytes, file: str) -> SecretStore:
             bad((*where, "psk"), f"{name}: `psk` must be a non-empty quoted string")
         elif entry.get("source") not in SOURCES:
             bad((*where, "source"), f"{name}: `source` must be one of {', '.join(SOURCES)}")
+        elif (problem := psk_problem(entry["psk"])) is not None:
+            if str(name) not in replacing:
+                errors.append(_stored_psk_problem(str(name), problem, index, where))
         else:
             source: Source = entry["source"]
             tunnels[str(name)] = StoreEntry(
@@ -193,6 +201,16 @@ def parse_store(raw: bytes, file: str) -> SecretStore:
     if errors:
         raise UserError(errors)
     return SecretStore(salt_bytes, dict(sorted(tunnels.items())))
+
+
+def _stored_psk_problem(
+    name: str, problem: str, index: PositionIndex, where: tuple[str | int, ...]
+) -> Diagnostic:
+    """NG704 for a stored PSK vendor configs cannot carry (e.g. a hand-edited newline)."""
+    hint = f"fix or delete it in the file, or replace it: `netgen secrets set {name}` (stdin)"
+    return _diag(
+        NG_VALUE, f"secrets store: {name}: {problem}", hint, index.position((*where, "psk"))
+    )
 
 
 def dump_store(store: SecretStore) -> bytes:
@@ -211,27 +229,12 @@ def dump_store(store: SecretStore) -> bytes:
 
 
 def save_store(path: Path, store: SecretStore) -> None:
-    """Atomic replace; the temporary file is created 0600 before any data is written."""
-    data = dump_store(store)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{_random.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(tmp, flags, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        os.replace(tmp, path)
-    except OSError as exc:
-        msg = f"cannot write the secrets store: {exc.strerror}"
-        raise UserError.single("NG901", msg, file=path) from None
+    """Atomic replace; the temporary file is created 0600 before any data is written.
+
+    A symlinked store is written through (the link stays, its target is replaced); an
+    OSError such as a full disk is NG901 and leaves the old store as it was.
+    """
+    replace_file(path, dump_store(store), mode=0o600, what="the secrets store")
 
 
 def store_permission_warning(path: Path) -> Diagnostic | None:
