@@ -262,17 +262,19 @@ def write_lock_file(session: Session) -> None:
     replace_file(session.lock_path, session.lock_text.encode(), mode=0o644, what="the lock file")
 
 
-def check_state_files(inventory: Path) -> None:
-    """Under the writer lock, before a command reads the lock and the secrets store: refuse
-    one that is a symlink leading nowhere (NG904: a dangling link must not read as an empty
-    lock or store), and remove temporary files that killed writers left beside them."""
+def check_state_files(inventory: Path, *, clean: bool = True) -> None:
+    """Before a command reads the lock and the secrets store: refuse one that is a symlink
+    leading nowhere (NG904: a dangling link must not read as an empty lock or store), and
+    (``clean``, under the writer lock) remove temporary files killed writers left beside them."""
     from netgen import secrets
 
     for path, what in (
         (lock_path_for(inventory), "the lock file"),
         (secrets.store_path_for(inventory), "the secrets store"),
     ):
-        remove_leftover_temps(state_target(path, what))
+        target = state_target(path, what)
+        if clean:
+            remove_leftover_temps(target)
 
 
 # -- render --------------------------------------------------------------------------------
@@ -443,11 +445,12 @@ def render(
     references and the secrets store); files holding them are written 0600 and marked secret
     in MANIFEST.json.
 
-    With a directory, the inventory's writer lock is held throughout; new allocations are
+    Writing to a directory holds the inventory's writer lock throughout; new allocations are
     written to the lock once the output is staged and before it is swapped in, so output never
-    lands without its lock. An output directory holding anything netgen did not write
-    (MANIFEST.json lists what it wrote) is refused unless ``force``. ``notify`` hears about
-    waiting for the writer lock and about repairs of an interrupted earlier render.
+    lands without its lock (``check`` takes no lock; it only repairs an interrupted swap). An
+    output directory holding anything netgen did not write (MANIFEST.json lists what it wrote)
+    is refused unless ``force``. ``notify`` hears about waiting for the writer lock and about
+    repairs of an interrupted earlier render.
     """
     options: dict[str, Any] = {
         "sites": sites,
@@ -455,13 +458,13 @@ def render(
         "reveal_secrets": reveal_secrets,
         "allow_placeholders": allow_placeholders,
     }
-    if out_dir is None:
-        return _render(inventory, None, psks, options, check=False, force=force, notify=notify)
+    target = None if out_dir is None else Path(out_dir)
+    if target is None or check:  # reads only (works in a read-only checkout)
+        check_state_files(Path(inventory), clean=False)
+        return _render(inventory, target, psks, options, check=check, force=force, notify=notify)
     with writer_lock(Path(inventory).parent, notify=notify):
         check_state_files(Path(inventory))
-        return _render(
-            inventory, Path(out_dir), psks, options, check=check, force=force, notify=notify
-        )
+        return _render(inventory, target, psks, options, check=False, force=force, notify=notify)
 
 
 def _render(

@@ -31,7 +31,7 @@ from typing import Any
 
 from netgen.errors import UserError
 from netgen.render import RenderedFile
-from netgen.statefiles import Notify, crash_point, fsync_dir, leftovers, tagged_name
+from netgen.statefiles import Leftover, Notify, crash_point, fsync_dir, leftovers, tagged_name
 
 MANIFEST = "MANIFEST.json"
 SHOWN_FOREIGN = 10
@@ -109,29 +109,46 @@ def prepare_output(out_dir: Path, notify: Notify | None = None) -> Path:
 def recover_output(out_dir: Path) -> list[str]:
     """Finish the swap of a render killed between its two renames; remove dead leftovers.
 
-    Returns what was done, one message each, for the user to see.
+    Safe against a concurrent repair (a rename that lost the race is skipped). Returns what
+    was done, one message each, for the user to see.
     """
     found = leftovers(out_dir.parent, out_dir.name, ("new", "old"))
     messages: list[str] = []
-    if not os.path.lexists(out_dir) and (olds := [f for f in found if f.kind == "old"]):
-        old = max(olds, key=lambda f: f.path.lstat().st_ctime)
-        new = out_dir.parent / f".{out_dir.name}.new-{old.pid}-{old.token}"
-        if (new / MANIFEST).is_file():
-            os.rename(new, out_dir)
-            done = "finished it: the new output is in place"
-        else:
-            os.rename(old.path, out_dir)
-            done = "restored the previous output"
-        messages.append(f"{out_dir}: a render (pid {old.pid}) was interrupted mid-swap; {done}")
+    if not os.path.lexists(out_dir):
+        done = _finish_swap(out_dir, [f for f in found if f.kind == "old"])
+        if done is not None:
+            messages.append(done)
     stale = [f for f in found if os.path.lexists(f.path)]
     for f in stale:
         shutil.rmtree(f.path, ignore_errors=True)
     if stale:
         messages.append(
-            f"{out_dir.parent}: removed {len(stale)} leftover staging "
+            f"{out_dir.parent}: removed {len(stale)} leftover "
             f"director{'y' if len(stale) == 1 else 'ies'} of interrupted renders"
         )
     return messages
+
+
+def _finish_swap(out_dir: Path, olds: list[Leftover]) -> str | None:
+    """Put the new output of the latest interrupted swap in place (it was complete: the swap
+    starts after staging), or else its previous output back."""
+    for old in sorted(olds, key=_ctime, reverse=True):
+        new = out_dir.parent / f".{out_dir.name}.new-{old.pid}-{old.token}"
+        forward = (new / MANIFEST).is_file()
+        try:
+            os.rename(new if forward else old.path, out_dir)
+        except OSError:
+            continue  # another run repaired it first, or the directory is read-only
+        done = "finished it: the new output is in place" if forward else "restored the old output"
+        return f"{out_dir}: a render (pid {old.pid}) was interrupted mid-swap; {done}"
+    return None
+
+
+def _ctime(leftover: Leftover) -> float:
+    try:
+        return leftover.path.lstat().st_ctime
+    except OSError:
+        return 0.0
 
 
 @dataclass(frozen=True)

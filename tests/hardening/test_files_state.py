@@ -335,6 +335,16 @@ def test_second_writer_waits_then_proceeds(inventory: Path, held: Callable[[], N
     assert sec.load_store(inventory.parent / sec.STORE_NAME).tunnels["hq_a_cf1"].psk.reveal() == PSK
 
 
+def test_check_takes_no_writer_lock(
+    inventory: Path, tmp_path: Path, held: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NETGEN_LOCK_TIMEOUT", "0")
+    with pytest.raises(UserError) as exc:
+        api.render(inventory, tmp_path / "out")
+    assert codes(exc) == ["NG903"]
+    assert api.render(inventory, tmp_path / "out", check=True).drift  # all missing, no wait
+
+
 def test_bad_timeout_setting_is_a_user_error(inventory: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("NETGEN_LOCK_TIMEOUT", "soon")
     with pytest.raises(UserError) as exc:
@@ -574,7 +584,7 @@ def test_interrupted_swap_is_finished_or_rolled_back(
     (tmp_path / f".out.new-{pid}-ef01").mkdir()  # a staging dir of a killed run
     messages = recover_output(out)
     assert (out / "MANIFEST.json").is_file()
-    assert ("finished it" if complete else "restored the previous output") in messages[0]
+    assert ("finished it" if complete else "restored the old output") in messages[0]
     assert "removed" in messages[-1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inv", "out"]
 
