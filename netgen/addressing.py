@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Final
 
-ALLOWED_INTERFACE_RANGES: Final = tuple(
-    IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.240.0/20")
-)
+from netgen.cloudflare import facts
+
+ALLOWED_INTERFACE_RANGES: Final = facts.INTERFACE_RANGES
 DOCUMENTATION_RANGES: Final = tuple(
     IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
 )
-LEGACY_HC_RANGE: Final = IPv4Network("172.64.240.252/30")
+LEGACY_HC_RANGE: Final = facts.LEGACY_HEALTH_CHECK_RANGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ def tunnel_sides(interface_address: IPv4Interface) -> TunnelSides:
 
 
 def in_allowed_range(net: IPv4Network) -> bool:
-    """Inside 10/8, 172.16/12, 192.168/16 or 169.254.240.0/20."""
+    """Inside one of Cloudflare's interface address ranges (facts.INTERFACE_RANGES)."""
     return any(net.subnet_of(r) for r in ALLOWED_INTERFACE_RANGES)
 
 

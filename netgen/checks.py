@@ -13,21 +13,19 @@ from ipaddress import IPv4Address
 from itertools import pairwise
 
 from netgen.addressing import (
-    LEGACY_HC_RANGE,
     in_allowed_range,
     public_unicast_problem,
     tunnel_sides,
 )
+from netgen.cloudflare import facts
 from netgen.crypto import CHILD_LIFETIME_RANGE, IKE_LIFETIME_RANGE, suite_problems
 from netgen.errors import Diagnostic, Severity, shown
 from netgen.model.neutral import Inventory, Tunnel
 from netgen.sources import PathKey, PositionIndex
 
-TUNNEL_NAME = re.compile(r"[A-Za-z0-9_]{1,15}")
-MTU_RANGE = {"gre": (576, 1476), "ipsec": (576, 1450)}
-MSS_MAX = {"gre": 1436, "ipsec": 1360}
-KIND = {"gre": "GRE", "ipsec": "IPsec"}
-ALLOWED_TEXT = "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 169.254.240.0/20"
+TUNNEL_NAME = re.compile(facts.TUNNEL_NAME_PATTERN)
+KIND = facts.TUNNEL_KIND
+ALLOWED_TEXT = facts.INTERFACE_RANGES_TEXT
 
 Check = Callable[[Inventory, PositionIndex], Iterator[Diagnostic]]
 
@@ -54,7 +52,8 @@ def check_tunnel_names(inv: Inventory, index: PositionIndex) -> Iterator[Diagnos
                 index,
                 (*t.path, "name") if not t.generated else t.path,
                 "NG301",
-                f"tunnel name {shown(t.name)} must be 1-15 letters, digits or underscores",
+                f"tunnel name {shown(t.name)} must be 1-{facts.TUNNEL_NAME_MAX} letters, digits "
+                "or underscores",
                 "Cloudflare rejects longer names and special characters; shorten it",
             )
     for name, path, first in inv.duplicate_tunnels:
@@ -327,11 +326,11 @@ def check_pools(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:
 
 
 def check_mtu_mss_ttl(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:
-    """MTU 576..1476 (GRE) / 576..1450 (IPsec); MSS ≤ 1436 / 1360 and ≤ MTU-40; TTL 1..255."""
+    """MTU, MSS (at most the type's maximum and MTU-40) and TTL inside Cloudflare's limits."""
     seen: set[tuple[PathKey, str, int, int, int]] = set()
     for t in inv.tunnels.values():
         s = t.settings
-        low, high = MTU_RANGE[s.tunnel_type]
+        low, high = facts.MTU_MIN, facts.MTU_MAX[s.tunnel_type]
         key = (t.origin("mtu"), s.tunnel_type, s.mtu, s.mss, s.ttl)
         if key in seen:  # one message per offending line, not per generated tunnel
             continue
@@ -345,28 +344,28 @@ def check_mtu_mss_ttl(inv: Inventory, index: PositionIndex) -> Iterator[Diagnost
                 f"Cloudflare's {KIND[s.tunnel_type]} MTU is at most {high}; "
                 "leave mtu unset for the default",
             )
-        limit = min(MSS_MAX[s.tunnel_type], s.mtu - 40)
-        if not 536 <= s.mss <= limit:
+        limit = min(facts.MSS_MAX[s.tunnel_type], s.mtu - facts.MSS_HEADER_BYTES)
+        if not facts.MSS_MIN <= s.mss <= limit:
             yield _diag(
                 index,
                 t.origin("mss"),
                 "NG351",
-                f"MSS {s.mss} of tunnel {t.name} must be 536..{limit} "
-                f"(at most {MSS_MAX[s.tunnel_type]} for {s.tunnel_type}, and MTU-40)",
+                f"MSS {s.mss} of tunnel {t.name} must be {facts.MSS_MIN}..{limit} "
+                f"(at most {facts.MSS_MAX[s.tunnel_type]} for {s.tunnel_type}, and MTU-40)",
                 "leave mss unset for the default",
             )
-        if not 1 <= s.ttl <= 255:
+        if not facts.TTL_MIN <= s.ttl <= facts.TTL_MAX:
             yield _diag(
                 index,
                 t.origin("ttl"),
                 "NG352",
-                f"TTL {s.ttl} of tunnel {t.name} is outside 1..255",
-                "leave ttl unset (64)",
+                f"TTL {s.ttl} of tunnel {t.name} is outside {facts.TTL_MIN}..{facts.TTL_MAX}",
+                f"leave ttl unset ({facts.TTL_DEFAULT})",
             )
 
 
 def check_health_checks(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:
-    """``target`` only with unidirectional; custom legacy targets in 172.64.240.252/30."""
+    """``target`` only with unidirectional; custom targets in the legacy health-check range."""
     seen: set[PathKey] = set()
     for t in inv.tunnels.values():
         hc = t.settings.health_check
@@ -385,14 +384,14 @@ def check_health_checks(inv: Inventory, index: PositionIndex) -> Iterator[Diagno
                 "a target is only used with direction: unidirectional; remove it or "
                 "set the direction",
             )
-        if hc.target not in LEGACY_HC_RANGE:
+        if hc.target not in facts.LEGACY_HEALTH_CHECK_RANGE:
             yield _diag(
                 index,
                 path,
                 "NG361",
-                f"health_check.target {hc.target} is outside {LEGACY_HC_RANGE}",
-                "custom (legacy) targets must be in 172.64.240.252/30, e.g. "
-                "172.64.240.253; leave target unset for the default",
+                f"health_check.target {hc.target} is outside {facts.LEGACY_HEALTH_CHECK_RANGE}",
+                f"custom (legacy) targets must be in {facts.LEGACY_HEALTH_CHECK_RANGE}, e.g. "
+                f"{facts.LEGACY_HEALTH_CHECK_RANGE[1]}; leave target unset for the default",
             )
 
 
@@ -427,7 +426,8 @@ def check_ipsec(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:
                         cpath,
                         "NG373",
                         f"{label} {value} is outside {low}..{high} seconds",
-                        "Cloudflare recommends a child SA lifetime of 1800..28800 s",
+                        "Cloudflare recommends a child SA lifetime of "
+                        "{}..{} s".format(*facts.CHILD_LIFETIME_RECOMMENDED),
                     )
         dev = devices.get(t.device)
         link = dev.wan_link(t.wan) if dev else None

@@ -42,7 +42,7 @@ CODES: Final[dict[str, str]] = {
     "NG351": "MSS out of range",
     "NG352": "TTL out of range",
     "NG360": "health-check target without unidirectional direction",
-    "NG361": "legacy health-check target outside 172.64.240.252/30",
+    "NG361": "legacy health-check target outside Cloudflare's legacy range",
     "NG370": "local_id ipv4 used behind NAT",
     "NG371": "local_id ipv4 with a non-unique (endpoint, WAN address) pair",
     "NG372": "crypto suite not supported by Cloudflare",

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from typing import Final
 
+from netgen.cloudflare import facts
 from netgen.model.neutral import CryptoSuite
 
-IKE_ENCRYPTION: Final = ("aes-128-gcm", "aes-256-gcm", "aes-256-cbc")
-IKE_INTEGRITY: Final = ("sha256",)
-IKE_PRF: Final = ("sha256", "sha384", "sha512")
-DH_GROUPS: Final = (20, 14, 5)
-ESP_ENCRYPTION: Final = ("aes-128-gcm", "aes-256-gcm", "aes-128-cbc", "aes-256-cbc")
-ESP_INTEGRITY: Final = ("sha256", "sha1")
-
-IKE_LIFETIME_RANGE: Final = (180, 86400)
-CHILD_LIFETIME_RANGE: Final = (180, 86400)
-# "Cloudflare recommends configuring the Child SA rekey interval between 30 minutes and 8 hours"
-CHILD_LIFETIME_RECOMMENDED: Final = (1800, 28800)
+IKE_ENCRYPTION: Final = facts.IKE_ENCRYPTION
+IKE_INTEGRITY: Final = facts.IKE_INTEGRITY
+IKE_PRF: Final = facts.IKE_PRF
+DH_GROUPS: Final = facts.DH_GROUPS
+ESP_ENCRYPTION: Final = facts.ESP_ENCRYPTION
+ESP_INTEGRITY: Final = facts.ESP_INTEGRITY
+IKE_LIFETIME_RANGE: Final = facts.IKE_LIFETIME_RANGE
+CHILD_LIFETIME_RANGE: Final = facts.CHILD_LIFETIME_RANGE
 
 PROFILES: Final[dict[str, CryptoSuite]] = {
     "cloudflare-gcm": CryptoSuite(
@@ -32,8 +30,8 @@ PROFILES: Final[dict[str, CryptoSuite]] = {
         esp_encryption="aes-256-gcm",
         esp_integrity=None,
         esp_pfs_group=20,
-        ike_lifetime=86400,
-        child_lifetime=28800,
+        ike_lifetime=facts.IKE_LIFETIME_DEFAULT,
+        child_lifetime=facts.CHILD_LIFETIME_DEFAULT,
     ),
     "cloudflare-cbc": CryptoSuite(
         name="cloudflare-cbc",
@@ -44,8 +42,8 @@ PROFILES: Final[dict[str, CryptoSuite]] = {
         esp_encryption="aes-256-cbc",
         esp_integrity="sha256",
         esp_pfs_group=20,
-        ike_lifetime=86400,
-        child_lifetime=28800,
+        ike_lifetime=facts.IKE_LIFETIME_DEFAULT,
+        child_lifetime=facts.CHILD_LIFETIME_DEFAULT,
     ),
 }
 

@@ -98,7 +98,7 @@ class TunnelPlan:
     distance: int  # 1 for the preferred tunnels, higher for backups
     health_check_type: str
     health_check_direction: str
-    health_check_target: str | None  # legacy public target (172.64.240.252/30) or None
+    health_check_target: str | None  # legacy target (facts.LEGACY_HEALTH_CHECK_RANGE) or None
     replay_protection: bool
     # routing table / packet mark for legacy health-check replies of this tunnel (7200 + number)
     hc_table: int

@@ -13,8 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from netgen.cloudflare import facts
 from netgen.crypto import PROFILES
-from netgen.model.inventory_schema import InventoryIn, TunnelIn
+from netgen.model.inventory_schema import InventoryIn, SettingsIn, TunnelIn
 from netgen.model.neutral import (
     CryptoSuite,
     Device,
@@ -30,10 +31,9 @@ from netgen.model.neutral import (
 )
 from netgen.sources import PathKey
 
-TYPE_DEFAULTS = {"gre": {"mtu": 1476, "mss": 1436}, "ipsec": {"mtu": 1450, "mss": 1360}}
-PRODUCT_HC_DIRECTION = {"magic-wan": "bidirectional", "magic-transit": "unidirectional"}
-NAME_MAX = 15
-_SETTING_KEYS = ("tunnel_type", "mtu", "mss", "ttl", "health_check", "replay_protection", "ipsec")
+NAME_MAX = facts.TUNNEL_NAME_MAX
+# every tunnel setting, declared once in SettingsIn (TunnelIn inherits them)
+_SETTING_KEYS = frozenset(SettingsIn.model_fields)
 
 Slot = tuple[str, str, str]  # (device, wan, endpoint) of a generated tunnel
 Layer = tuple[dict[str, Any], PathKey]
@@ -82,7 +82,6 @@ def _merge_into(
 
 def _settings(merged: dict[str, Any], product: str) -> TunnelSettings:
     ttype = merged.get("tunnel_type") or "ipsec"
-    type_defaults = TYPE_DEFAULTS[ttype]
     hc = merged.get("health_check") or {}
     ipsec = merged.get("ipsec") or {}
     dpd = ipsec.get("dpd") or {}
@@ -92,22 +91,22 @@ def _settings(merged: dict[str, Any], product: str) -> TunnelSettings:
     replay = merged.get("replay_protection")
     return TunnelSettings(
         tunnel_type=ttype,
-        mtu=type_defaults["mtu"] if mtu is None else mtu,
-        mss=type_defaults["mss"] if mss is None else mss,
-        ttl=64 if ttl is None else ttl,
+        mtu=facts.MTU_DEFAULT[ttype] if mtu is None else mtu,
+        mss=facts.MSS_DEFAULT[ttype] if mss is None else mss,
+        ttl=facts.TTL_DEFAULT if ttl is None else ttl,
         health_check=HealthCheck(
             enabled=True if hc.get("enabled") is None else hc["enabled"],
-            type=hc.get("type") or "reply",
-            rate=hc.get("rate") or "mid",
-            direction=hc.get("direction") or PRODUCT_HC_DIRECTION[product],
+            type=hc.get("type") or facts.HEALTH_CHECK_TYPE_DEFAULT,
+            rate=hc.get("rate") or facts.HEALTH_CHECK_RATE_DEFAULT,
+            direction=hc.get("direction") or facts.HEALTH_CHECK_DIRECTION_DEFAULT[product],
             target=hc.get("target"),
         ),
         replay_protection=bool(replay),
         ipsec=IpsecSettings(
             crypto=_crypto(ipsec.get("crypto")),
-            local_id=ipsec.get("local_id") or "fqdn",
-            dpd_interval=dpd.get("interval") or 30,
-            dpd_timeout=dpd.get("timeout") or 120,
+            local_id=ipsec.get("local_id") or facts.LOCAL_ID_DEFAULT,
+            dpd_interval=dpd.get("interval") or facts.DPD_INTERVAL_DEFAULT,
+            dpd_timeout=dpd.get("timeout") or facts.DPD_TIMEOUT_DEFAULT,
         ),
     )
 
@@ -127,13 +126,13 @@ def _crypto(value: Any) -> CryptoSuite:
         esp_encryption=esp["encryption"],
         esp_integrity=esp.get("integrity"),
         esp_pfs_group=esp["pfs_group"],
-        ike_lifetime=value.get("ike_lifetime", 86400),
-        child_lifetime=value.get("child_lifetime", 28800),
+        ike_lifetime=value.get("ike_lifetime", facts.IKE_LIFETIME_DEFAULT),
+        child_lifetime=value.get("child_lifetime", facts.CHILD_LIFETIME_DEFAULT),
     )
 
 
 def _tunnel_layer(tin: TunnelIn, path: PathKey) -> Layer:
-    data = tin.model_dump(exclude_unset=True, include=set(_SETTING_KEYS) | {"type"})
+    data = tin.model_dump(exclude_unset=True, include=_SETTING_KEYS | {"type"})
     if "type" in data:  # `type:` on a tunnel is the short spelling of tunnel_type
         data["tunnel_type"] = data.pop("type")
     return (data, path)

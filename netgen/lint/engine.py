@@ -13,6 +13,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network, ip_address
 
 from netgen import crypto
 from netgen.addressing import in_allowed_range
+from netgen.cloudflare import facts
 from netgen.lint.model import (
     At,
     ConfigFacts,
@@ -38,10 +39,10 @@ PARSERS: dict[str, Parser] = {
     "vyos_set": vyos_set.parse,
 }
 
-MAX_MSS = {"ipsec": 1360, "gre": 1436}
-MAX_MTU = {"ipsec": 1450, "gre": 1476}
-MIN_MTU = 576
-_KIND = {"ipsec": "IPsec", "gre": "GRE"}
+MAX_MSS = facts.MSS_MAX
+MAX_MTU = facts.MTU_MAX
+MIN_MTU = facts.MTU_MIN
+_KIND = facts.TUNNEL_KIND
 _IKE_ALLOWED = {
     "encryption": crypto.IKE_ENCRYPTION,
     "integrity": crypto.IKE_INTEGRITY,
@@ -247,7 +248,7 @@ def _subnet(addr: At[str]) -> Iterator[Finding]:
             "CF012",
             addr.loc,
             f"{addr.text}: {net} is outside Cloudflare's allowed "
-            "ranges (10/8, 172.16/12, 192.168/16, 169.254.240.0/20)",
+            f"ranges ({facts.INTERFACE_RANGES_TEXT})",
         )
 
 

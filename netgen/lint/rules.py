@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from netgen.cloudflare import facts
 from netgen.lint.model import Severity
 
 _REF = "P/reference/gre-ipsec-tunnels.mdx"
@@ -31,6 +32,8 @@ class Rule:
     notes: str = ""
 
 
+_MSS_I, _MSS_G = facts.MSS_MAX["ipsec"], facts.MSS_MAX["gre"]
+_MTU_I, _MTU_G = facts.MTU_MAX["ipsec"], facts.MTU_MAX["gre"]
 _E, _W = Severity.ERROR, Severity.WARNING
 _OFFERED = (
     "An unsupported algorithm is an error when the tunnel cannot negotiate without it (no "
@@ -116,33 +119,34 @@ _ALL: Final = (
         id="CF008",
         title="MSS clamp present",
         severity=_E,
-        checks="TCP MSS is clamped for the tunnel (IPsec ≤ 1360, GRE ≤ 1436).",
-        fix="Clamp TCP MSS to 1360 (IPsec) or 1436 (GRE).",
+        checks=f"TCP MSS is clamped for the tunnel (IPsec ≤ {_MSS_I}, GRE ≤ {_MSS_G}).",
+        fix=f"Clamp TCP MSS to {_MSS_I} (IPsec) or {_MSS_G} (GRE).",
         source=_MSS,
     ),
     Rule(
         id="CF009",
         title="MSS clamp within limits",
         severity=_E,
-        checks="The MSS clamp is at most 1360 on IPsec and at most 1436 on GRE tunnels.",
-        fix="Clamp to 1360 (IPsec) or 1436 (GRE).",
+        checks=f"The MSS clamp is at most {_MSS_I} on IPsec and at most {_MSS_G} on GRE tunnels.",
+        fix=f"Clamp to {_MSS_I} (IPsec) or {_MSS_G} (GRE).",
         source=_MSS,
     ),
     Rule(
         id="CF010",
         title="Tunnel MTU within limits",
         severity=_E,
-        checks="The tunnel interface MTU is at most 1450 (IPsec) or 1476 (GRE), and at least 576.",
-        fix="Set the tunnel MTU to 1450 (IPsec) or 1476 (GRE).",
+        checks=f"The tunnel interface MTU is at most {_MTU_I} (IPsec) or {_MTU_G} (GRE), and at "
+        f"least {facts.MTU_MIN}.",
+        fix=f"Set the tunnel MTU to {_MTU_I} (IPsec) or {_MTU_G} (GRE).",
         source="P/reference/mtu-mss.mdx; tunnel-health/troubleshoot-tunnel-health.mdx "
-        '("1400-1450 for IPsec"); API `mtu` (default 1476, minimum 576)',
+        f'("1400-{_MTU_I} for IPsec"); API `mtu` (default {_MTU_G}, minimum {facts.MTU_MIN})',
     ),
     Rule(
         id="CF011",
         title="Tunnel MTU set",
         severity=_W,
         checks="The tunnel interface MTU is configured (platform defaults can exceed the limit).",
-        fix="Set the tunnel MTU explicitly: 1450 (IPsec) or 1476 (GRE).",
+        fix=f"Set the tunnel MTU explicitly: {_MTU_I} (IPsec) or {_MTU_G} (GRE).",
         source="P/reference/mtu-mss.mdx",
     ),
     Rule(
@@ -150,7 +154,7 @@ _ALL: Final = (
         title="Tunnel subnet allowed",
         severity=_E,
         checks="The router's tunnel address is in a /31 (or a usable host of a /30) inside "
-        "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 169.254.240.0/20.",
+        f"{facts.INTERFACE_RANGES_TEXT}.",
         fix="Use the customer side of the tunnel's interface_address /31.",
         source=f"{_TUN}; D/cloudflare-wan/configuration/how-to/configure-tunnel-endpoints.mdx",
     ),

@@ -93,23 +93,16 @@ class PskRefIn(_Strict):
     file: str | None = None
 
 
-class TunnelIn(_Strict):
-    """An explicit tunnel. Any tunnel setting may be given here too (``type`` = tunnel_type)."""
+class TunnelIn(SettingsIn):
+    """An explicit tunnel: its own fields, plus any tunnel setting (``type`` = tunnel_type)."""
 
     name: str
     wan: str
     endpoint: str
     type: TunnelType | None = None
-    tunnel_type: TunnelType | None = None
     interface_address: IPv4Interface | None = None
     priority: Annotated[int, Field(ge=0, le=1_000_000)] = 100
     description: str | None = None
-    mtu: int | None = None
-    mss: int | None = None
-    ttl: int | None = None
-    health_check: HealthCheckIn | None = None
-    replay_protection: bool | None = None
-    ipsec: IpsecIn | None = None
     psk: PskRefIn | None = None
 
 

@@ -123,8 +123,14 @@ def _interface(t: TunnelFacts, name: str, body: list[Stmt]) -> None:
         t.labels += tuple(desc.words[1].split())
     pmtu = _first(body, "ip", "adjust-mss")
     if pmtu is not None and pmtu.words[2] == "clamp-mss-to-pmtu":
-        mtu = t.mtu.value if t.mtu else (1500 if name.startswith("vti") else 1476)
+        mtu = t.mtu.value if t.mtu else _platform_default_mtu(name)
         t.mss = At(mtu - 40, pmtu.loc, f"{pmtu.text} (MSS = MTU {mtu} - 40)")
+
+
+def _platform_default_mtu(interface: str) -> int:
+    """VyOS's own default MTU of an interface without `mtu` (its platform default, not a
+    Cloudflare limit): vti 1500, tun (GRE) 1500 - 20 - 4."""
+    return 1500 if interface.startswith("vti") else 1500 - 24
 
 
 def _ike_group(cfg: _Config, t: TunnelFacts, ref: Stmt) -> list[Algo]:
