@@ -64,8 +64,9 @@ def writer_lock(
     fd = _open_lock_file(path)
     try:
         _acquire(fd, path, limit, notify)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)  # who holds it, for a waiter's message
+        with contextlib.suppress(OSError):  # who holds it, for a waiter's message
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the flock
@@ -91,9 +92,14 @@ def _timeout(timeout: float | None) -> float:
 
 
 def _open_lock_file(path: Path) -> int:
-    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    """The lock file, created if missing; read-only when it belongs to another user of a
+    shared directory (flock works on any descriptor)."""
+    flags = os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
     try:
-        return os.open(path, flags, 0o600)
+        try:
+            return os.open(path, flags | os.O_RDWR, 0o644)
+        except PermissionError:
+            return os.open(path, flags | os.O_RDONLY, 0o644)
     except OSError as exc:
         raise UserError.single(
             "NG901",
