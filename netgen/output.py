@@ -180,7 +180,12 @@ def owned_files(out_dir: Path, *, force: bool = False) -> Owned:
             file=out_dir,
             hint="choose an empty or new directory; netgen replaces it whole",
         )
-    files = _manifest_entries(manifest)
+    try:
+        files = _manifest_entries(manifest)
+    except UserError:
+        if not force:
+            raise
+        files = {}  # --force: a broken MANIFEST.json is rebuilt, nothing in it is kept
     foreign, present = _inspect(out_dir, set(files))
     if foreign and not force:
         shown = ", ".join(foreign[:SHOWN_FOREIGN])

@@ -254,6 +254,17 @@ def test_foreign_files_are_refused_unless_forced(inventory: Path, tmp_path: Path
     api.render(inventory, out)  # netgen's own output is never foreign
 
 
+def test_broken_manifest_is_refused_unless_forced(inventory: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    api.render(inventory, out)
+    (out / "MANIFEST.json").write_text("{not json")
+    with pytest.raises(UserError) as exc:
+        api.render(inventory, out)
+    assert codes(exc) == ["NG901"] and "--force" in text_of(exc)
+    api.render(inventory, out, force=True)
+    assert json.loads((out / "MANIFEST.json").read_text())["files"]
+
+
 def test_cli_force_flag(inventory: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     api.render(inventory, out)
