@@ -8,7 +8,7 @@ raise :class:`UserError` once with all of them, so a user sees every mistake in 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -103,32 +103,6 @@ class Diagnostic:
 def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Deterministic order, duplicates removed."""
     return sorted(set(diags), key=Diagnostic.sort_key)
-
-
-@dataclass
-class DiagnosticBag:
-    """Collects diagnostics during one stage."""
-
-    items: list[Diagnostic] = field(default_factory=list)
-
-    def add(self, diag: Diagnostic) -> None:
-        self.items.append(diag)
-
-    def extend(self, diags: Iterable[Diagnostic]) -> None:
-        self.items.extend(diags)
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity is Severity.WARNING]
-
-    def raise_if_errors(self) -> None:
-        """Raise :class:`UserError` carrying every diagnostic if any is an error."""
-        if self.errors:
-            raise UserError(sort_diagnostics(self.items))
 
 
 class NetgenError(Exception):

@@ -10,8 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Network
-from typing import Any
+from ipaddress import IPv4Network
 
 import netaddr
 
@@ -191,27 +190,21 @@ class PlanInputs:
     remote_prefixes: dict[str, list[IPv4Network]] = field(default_factory=dict)
     sites: dict[str, Site] = field(default_factory=dict)
 
-    _strings: dict[object, Any] = field(default_factory=dict)
+    # Text forms of the values many devices share, made once per run (converting addresses
+    # to text is a large part of planning a fleet): endpoint name -> address, and remote
+    # prefix -> (prefix, network address, netmask).
+    endpoint_texts: dict[str, str] = field(init=False)
+    prefix_texts: dict[IPv4Network, tuple[str, str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.sites:
             self.sites = {s.name: s for s in self.inventory.sites}
-
-    # Text forms of values shared by many devices (endpoints, merged prefixes), made once:
-    # converting addresses to text is a large part of planning a fleet.
-    def address_string(self, address: IPv4Address) -> str:
-        text: str | None = self._strings.get(address)
-        if text is None:
-            text = self._strings[address] = str(address)
-        return text
-
-    def network_strings(self, network: IPv4Network) -> tuple[str, str, str]:
-        """(prefix, network address, netmask) of ``network``."""
-        texts: tuple[str, str, str] | None = self._strings.get(network)
-        if texts is None:
-            texts = (str(network), str(network.network_address), str(network.netmask))
-            self._strings[network] = texts
-        return texts
+        self.endpoint_texts = {e.name: str(e.address) for e in self.inventory.endpoints}
+        self.prefix_texts = {}
+        for networks in self.remote_prefixes.values():
+            for n in networks:
+                if n not in self.prefix_texts:
+                    self.prefix_texts[n] = (str(n), str(n.network_address), str(n.netmask))
 
 
 def _exclude(block: IPv4Network, own: tuple[IPv4Network, ...]) -> list[IPv4Network]:

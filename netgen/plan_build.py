@@ -50,6 +50,16 @@ def lock_identity(lock: LockFile, tunnel: str, kind: str) -> str | None:
     return value
 
 
+def local_identity(lock: LockFile, tunnel: Tunnel, link: WanLink | None) -> str | None:
+    """The IKE identity the router sends for ``tunnel`` (before the vendor's formatting): its
+    WAN address for ``local_id: ipv4``, else the identity Cloudflare reported (imported into
+    the lock), or None while it is not imported. The one derivation (planner and lint)."""
+    kind = tunnel.settings.ipsec.local_id
+    if kind == "ipv4":
+        return str(link.address) if link is not None else None
+    return lock_identity(lock, tunnel.name, kind)
+
+
 def suite_names(suites: list[CryptoSuite]) -> dict[CryptoSuite, str]:
     """Stable object names per suite: CF-GCM, CF-CBC, CF-CUSTOM1..."""
     names: dict[CryptoSuite, str] = {}
@@ -208,25 +218,23 @@ class DevicePlanner:
         where = t.origin("ipsec.local_id")
         self.capability(f"local_id_{kind}", where, f"local_id {kind}")
         id_type = self.keyword("local_id_type", kind, where, "local_id")
-        placeholder = False
-        if kind == "ipv4":
-            raw = str(link.address)
+        found = local_identity(self.inputs.allocation.lock, t, link)
+        placeholder = found is None
+        if found is None:
+            raw = PLACEHOLDER_IDS[kind].format(slug=t.name.lower().replace("_", "-"))
+            if not self.inputs.allow_placeholders:
+                self.error(
+                    t.path,
+                    "NG503",
+                    f"tunnel {t.name} needs its {ID_FIELDS[kind]} from the "
+                    "Cloudflare API, which is not in the lock yet",
+                    "create the tunnel at Cloudflare and run `netgen import`, or "
+                    "render with --allow-placeholders",
+                )
+        elif kind == "ipv4":
+            raw = found
         else:
-            found = lock_identity(self.inputs.allocation.lock, t.name, kind)
-            if found is None:
-                placeholder = True
-                raw = PLACEHOLDER_IDS[kind].format(slug=t.name.lower().replace("_", "-"))
-                if not self.inputs.allow_placeholders:
-                    self.error(
-                        t.path,
-                        "NG503",
-                        f"tunnel {t.name} needs its {ID_FIELDS[kind]} from the "
-                        "Cloudflare API, which is not in the lock yet",
-                        "create the tunnel at Cloudflare and run `netgen import`, or "
-                        "render with --allow-placeholders",
-                    )
-            else:
-                raw = self.encode("ike_identity", found, ID_FIELDS[kind], t.path)
+            raw = self.encode("ike_identity", found, ID_FIELDS[kind], t.path)
         fmt = self.vendor.local_id_format.get(kind, "{value}")  # type: ignore[call-overload]
         if link.behind_nat:
             self.capability("nat_t", (*link.path, "behind_nat"), "NAT traversal (behind_nat)")
@@ -274,16 +282,18 @@ class DevicePlanner:
             target = str(hc.target)
         kind = "IPsec" if s.tunnel_type == "ipsec" else "GRE"
         desc = t.description or f"Cloudflare {kind} {t.name} to {t.endpoint}"
-        naming = self.vendor.interfaces.get(s.tunnel_type)  # type: ignore[call-overload]
-        number = a.index + (naming.base if naming else 0)
+        number, interface = self.vendor.interface(s.tunnel_type, a.index) or (
+            a.index,
+            f"<no-{s.tunnel_type}>",
+        )
         customer = str(sides.customer)
-        wans_endpoint = self.inputs.address_string(endpoint.address)
+        wans_endpoint = self.inputs.endpoint_texts[endpoint.name]
         return TunnelPlan(
             name=t.name,
             type=s.tunnel_type,
             index=a.index,
             number=number,
-            interface=naming.format.format(number=number) if naming else f"<no-{s.tunnel_type}>",
+            interface=interface,
             description=self.encode(
                 "tunnel_description", desc, "description", (*t.path, "description")
             ),
@@ -487,6 +497,6 @@ def _routes(inputs: PlanInputs, device: Device, plans: list[TunnelPlan]) -> tupl
         for d in sorted({h.distance for h in hops})
     )
     return tuple(
-        RoutePlan(*inputs.network_strings(n), hops, groups)
+        RoutePlan(*inputs.prefix_texts[n], hops, groups)
         for n in inputs.remote_prefixes.get(device.site, [])
     )

@@ -12,11 +12,12 @@ import hashlib
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import Any, NoReturn
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from netgen import plan as plan_module
 from netgen.errors import Diagnostic, Position, UserError
 from netgen.plan import DevicePlan
 from netgen.vendors import VendorProfile
@@ -42,9 +43,8 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-def _plan_types() -> dict[type, frozenset[str]]:
-    import netgen.plan as plan_module
-
+def plan_field_table() -> dict[type, frozenset[str]]:
+    """The declared fields of every plan dataclass (what templates may read directly)."""
     out: dict[type, frozenset[str]] = {}
     for obj in vars(plan_module).values():
         if isinstance(obj, type) and dataclasses.is_dataclass(obj):
@@ -61,11 +61,9 @@ class PlanSandbox(SandboxedEnvironment):
     through the sandbox.
     """
 
-    plan_fields: ClassVar[dict[type, frozenset[str]]] = {}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        fields_of = self.plan_fields.get
+    def __init__(self, plan_fields: dict[type, frozenset[str]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        fields_of = plan_fields.get
         sandboxed = SandboxedEnvironment.getattr
         read = getattr
 
@@ -82,9 +80,8 @@ class PlanSandbox(SandboxedEnvironment):
 
 def make_environment(templates_root: Path) -> SandboxedEnvironment:
     """The one Jinja environment of a run. Template names are ``<vendor>/<file>``."""
-    if not PlanSandbox.plan_fields:
-        PlanSandbox.plan_fields = _plan_types()
     env = PlanSandbox(
+        plan_field_table(),
         loader=jinja2.FileSystemLoader(str(templates_root)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,

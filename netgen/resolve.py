@@ -33,7 +33,7 @@ from netgen.sources import PathKey
 
 NAME_MAX = facts.TUNNEL_NAME_MAX
 # every tunnel setting, declared once in SettingsIn (TunnelIn inherits them)
-_SETTING_KEYS = frozenset(SettingsIn.model_fields)
+_SETTING_KEYS = set(SettingsIn.model_fields)
 
 Slot = tuple[str, str, str]  # (device, wan, endpoint) of a generated tunnel
 Layer = tuple[dict[str, Any], PathKey]
@@ -198,9 +198,8 @@ def resolve_inventory(
     )
     tunnels: dict[str, Tunnel] = {}
     duplicates: list[tuple[str, PathKey, PathKey]] = []
-    pending: list[tuple[Slot, str, int, int, str, _Merged, PathKey]] = []
+    pending: list[tuple[Slot, str, int, int, str, _Merged, TunnelSettings, PathKey]] = []
     sites: list[Site] = []
-    settings_cache: dict[int, TunnelSettings] = {}
 
     for si, sin in enumerate(model.sites):
         spath: PathKey = ("sites", si)
@@ -243,12 +242,12 @@ def resolve_inventory(
                         tunnel_names.append(tin.name)
             else:
                 merged = _merge(dev_layers)
+                settings = _settings(merged.values, product)  # one per device, shared
                 for wi, w in enumerate(din.wan):
                     for ep in model.cloudflare.endpoints:
                         slot = (din.name, w.name, ep.name)
-                        pending.append(
-                            (slot, sin.name, device_no[din.name], wi, ep.name, merged, dpath)
-                        )
+                        no = device_no[din.name]
+                        pending.append((slot, sin.name, no, wi, ep.name, merged, settings, dpath))
             devices.append(
                 Device(
                     din.name,
@@ -277,12 +276,8 @@ def resolve_inventory(
     # so they do not depend on the order of sites or devices in the file.
     pending.sort(key=lambda p: (p[1], p[0][0], p[3], p[0][2]))
     generated: dict[str, list[str]] = {}
-    for slot, site, dev_no, wan_no, ep_name, merged, dpath in pending:
+    for slot, site, dev_no, wan_no, ep_name, merged, settings, dpath in pending:
         name = names.name(slot, site, dev_no, wan_no, ep_name)
-        key = id(merged)
-        settings = settings_cache.get(key)
-        if settings is None:
-            settings = settings_cache[key] = _settings(merged.values, product)
         tunnels[name] = Tunnel(
             name=name,
             site=site,

@@ -111,9 +111,19 @@ class VendorProfile(_Profile):
                 return v
         return None
 
+    def interface(self, tunnel_type: str, index: int) -> tuple[int, str] | None:
+        """(number, name) of the tunnel interface for a tunnel's device-local ``index``:
+        ``number`` = the naming's ``base`` + ``index``; None if the vendor has no naming for
+        the tunnel type (the tunnel type is then refused by its capability gate)."""
+        naming = self.interfaces.get(tunnel_type)  # type: ignore[call-overload]
+        if naming is None:
+            return None
+        number = naming.base + index
+        return number, naming.format.format(number=number)
+
     def interface_name(self, tunnel_type: str, index: int) -> str:
-        naming = self.interfaces[tunnel_type]  # type: ignore[index]
-        return naming.format.format(number=naming.base + index)
+        found = self.interface(tunnel_type, index)
+        return found[1] if found else f"<no-{tunnel_type}>"
 
     def encode_problem(self, field: FieldName, value: str) -> str | None:
         """Why ``value`` cannot be printed as ``field`` in this vendor's output, or None."""

@@ -115,7 +115,7 @@ def expectations_from_session(session: Session) -> list[TunnelExpectation]:
     skips the identity check for that tunnel.
     """
     from netgen.addressing import tunnel_sides
-    from netgen.plan_build import lock_identity
+    from netgen.plan_build import local_identity
 
     inv = session.loaded.inventory
     out = []
@@ -125,13 +125,9 @@ def expectations_from_session(session: Session) -> list[TunnelExpectation]:
         if assignment is None or endpoint is None:
             continue
         sides = tunnel_sides(assignment.interface_address)
-        kind = tunnel.settings.ipsec.local_id
-        if kind == "ipv4":
-            device = next((d for d in inv.devices() if d.name == tunnel.device), None)
-            link = device.wan_link(tunnel.wan) if device else None
-            local_id = str(link.address) if link else None
-        else:
-            local_id = lock_identity(session.allocation.lock, name, kind)
+        device = next((d for d in inv.devices() if d.name == tunnel.device), None)
+        link = device.wan_link(tunnel.wan) if device else None
+        local_id = local_identity(session.allocation.lock, tunnel, link)
         out.append(
             TunnelExpectation(
                 name=name,

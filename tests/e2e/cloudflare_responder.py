@@ -1,7 +1,7 @@
 """A strongSwan stand-in for Cloudflare's IPsec edge, written from Cloudflare's published rules.
 
 This module must stay independent of netgen: it encodes what Cloudflare documents
-(/work/shared/reference/cloudflare.md §3, source: cloudflare-docs
+(the workplace's reference/cloudflare.md §3, source: cloudflare-docs
 ``src/content/partials/networking-services/reference/gre-ipsec-tunnels.mdx``), never what netgen
 generates. A generated customer config is correct only if it negotiates against this responder.
 

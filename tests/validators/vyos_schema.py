@@ -45,17 +45,13 @@ def vendor_data_dir() -> Path:
     """The vendors' schema data (kept outside the project for licence reasons).
 
     ``$NETGEN_VENDOR_DATA`` overrides; otherwise ``../shared/vendor-data`` beside the
-    repository, then the workplace's ``/work/shared/vendor-data``. The directory may be
-    missing: tests that need it skip with the path they looked at.
+    repository. The directory may be missing: tests that need it skip with the path they
+    looked at.
     """
     override = os.environ.get(VENDOR_DATA_ENV)
     if override:
         return Path(override)
-    beside = (Path(__file__).resolve().parents[2] / ".." / "shared" / "vendor-data").resolve()
-    for candidate in (beside, Path("/work/shared/vendor-data")):
-        if candidate.is_dir():
-            return candidate
-    return beside
+    return (Path(__file__).resolve().parents[2] / ".." / "shared" / "vendor-data").resolve()
 
 
 @dataclass(frozen=True)
