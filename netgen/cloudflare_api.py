@@ -20,6 +20,17 @@ from typing import Any, Final, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from netgen.errors import Diagnostic, Position, Severity
+from netgen.sources import (
+    DEPTH_HINT,
+    LENGTH_HINT,
+    MAX_DEPTH,
+    MAX_DOCUMENT_BYTES,
+    MAX_STRING,
+    NG_DEPTH,
+    NG_LENGTH,
+    NG_SIZE,
+    limit_problem,
+)
 
 # NG6xx (part 1): reading responses. The lead adds these to netgen.codes.
 NG_JSON: Final = "NG601"
@@ -191,9 +202,24 @@ ACCEPTED: Final = (
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
+class _NumberTooLongError(Exception):
+    pass
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits) > MAX_STRING:  # int() of ~4300+ digits is a ValueError, and slow before
+        raise _NumberTooLongError
+    return int(digits)
+
+
 def decode_json(raw: bytes, file: str) -> tuple[Any, list[Diagnostic]]:
-    """Parse ``raw`` as JSON; empty, HTML, truncated and malformed files are NG601/NG602."""
+    """Parse ``raw`` as JSON; empty, HTML, truncated and malformed files are NG601/NG602;
+    documents over netgen's size, depth and length limits NG107/NG108/NG109."""
     pos = Position(file)
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        limit = MAX_DOCUMENT_BYTES // (1024 * 1024)
+        msg = f"file is larger than {limit} MiB, the most netgen reads"
+        return None, [Diagnostic(NG_SIZE, msg, position=pos, hint="save the response again")]
     head = raw.lstrip()[:1024].lower()
     if not head:
         return None, [
@@ -222,7 +248,13 @@ def decode_json(raw: bytes, file: str) -> tuple[Any, list[Diagnostic]]:
     except UnicodeDecodeError as exc:
         return None, [Diagnostic(NG_JSON, f"not UTF-8 text (byte {exc.start})", position=pos)]
     try:
-        return json.loads(text), []
+        data = json.loads(text, parse_int=_parse_int)
+    except RecursionError:
+        msg = f"nested deeper than {MAX_DEPTH} levels"
+        return None, [Diagnostic(NG_DEPTH, msg, position=pos, hint=DEPTH_HINT)]
+    except _NumberTooLongError:
+        msg = f"a number longer than {MAX_STRING} digits"
+        return None, [Diagnostic(NG_LENGTH, msg, position=pos, hint=LENGTH_HINT)]
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             msg = "truncated JSON: the document ends early"
@@ -232,6 +264,25 @@ def decode_json(raw: bytes, file: str) -> tuple[Any, list[Diagnostic]]:
         return None, [
             Diagnostic(NG_JSON, msg, position=Position(file, exc.lineno, exc.colno), hint=hint)
         ]
+    return _within_limits(data, pos)
+
+
+def _within_limits(data: Any, pos: Position) -> tuple[Any, list[Diagnostic]]:
+    problem = limit_problem(data)
+    if problem is None:
+        return data, []
+    code, loc = problem
+    path = ""
+    for part in loc:
+        path += (
+            f"[{part}]" if isinstance(part, int) else (f".{part:.40}" if path else f"{part:.40}")
+        )
+    if code == NG_DEPTH:
+        msg, hint = f"nested deeper than {MAX_DEPTH} levels", DEPTH_HINT
+    else:
+        msg, hint = f"a string longer than {MAX_STRING} characters", LENGTH_HINT
+    where = f"{path}: " if path else ""
+    return None, [Diagnostic(code, where + msg, position=pos, hint=hint, field=path or None)]
 
 
 def read_response(raw: bytes, file: str) -> Classified:

@@ -15,6 +15,10 @@ CODES: Final[dict[str, str]] = {
     "NG103": "duplicate key in a mapping",
     "NG104": "unsupported inventory schema version",
     "NG105": "document is not a mapping",
+    "NG106": "YAML anchors and aliases are not supported",
+    "NG107": "file larger than netgen reads",
+    "NG108": "document nested too deeply",
+    "NG109": "value too long",
     # NG2xx: inventory schema
     "NG201": "unknown key",
     "NG202": "missing required field",

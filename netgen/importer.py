@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from ipaddress import IPv4Interface
+from ipaddress import IPv4Interface, IPv4Network
 from typing import TYPE_CHECKING, Any, Final
 
-from netgen.addressing import in_allowed_range, tunnel_sides
 from netgen.cloudflare_api import (
     NG_OBJECT,
     GreTunnel,
@@ -25,7 +24,13 @@ from netgen.cloudflare_api import (
     read_response,
 )
 from netgen.errors import Diagnostic, Position, Severity, UserError, sort_diagnostics
-from netgen.lock import CloudflareFacts, LockFile, LockTunnel, RemoteIdentities
+from netgen.lock import (
+    CloudflareFacts,
+    LockFile,
+    LockTunnel,
+    RemoteIdentities,
+    interface_address_problem,
+)
 from netgen.model.neutral import Tunnel
 from netgen.secrets import NG_VALUE, SecretStore, fingerprint, psk_problem
 
@@ -78,6 +83,11 @@ def _when(stamp: str | None) -> datetime:
     except ValueError:
         return _EPOCH
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _older(stamp: str | None, than: str | None) -> bool:
+    """Whether a response's ``stamp`` is older than the lock's (both must be known)."""
+    return bool(stamp and than and _when(stamp) < _when(than))
 
 
 def _latest(a: str | None, b: str | None) -> str | None:
@@ -135,6 +145,7 @@ class _Merge:
         self.changes: list[str] = []
         self.psks: dict[str, str] = {}
         self.adopted: dict[str, _Found] = {}
+        self.lans = [(p, site.name) for site in self.inv.sites for p in site.lan_prefixes]
 
     def report(
         self,
@@ -192,7 +203,7 @@ class _Merge:
             )
             self.report(rec, NG_TYPE, "", msg, "fix the inventory, or recreate the tunnel")
             return
-        if old.modified_on and tun.modified_on and _when(tun.modified_on) < _when(old.modified_on):
+        if _older(tun.modified_on, old.modified_on):
             msg = f"older than the lock's {old.modified_on}; ignored"
             self.report(rec, NG_STALE, "modified_on", msg, "save a fresh response", warn=True)
             return
@@ -249,9 +260,9 @@ class _Merge:
             hint = f"set interface_address: {theirs} on {t.name} in the inventory"
             self.report(rec, NG_ADDRESS, sub, what + "; the inventory pins it", hint)
             return None
-        problem = _adopt_problem(theirs)
+        problem = _adopt_problem(theirs, self.lans)
         if problem:
-            self.report(rec, NG_ADOPT, sub, f"{theirs}: {problem}", _FIX_AT_CF)
+            self.report(rec, NG_ADOPT, sub, f"{theirs} {problem}", _FIX_AT_CF)
             return None
         self.adopted[t.name] = rec
         return theirs
@@ -281,13 +292,19 @@ class _Merge:
         for name in sorted(groups):
             rec = max(groups[name], key=lambda r: (_when(_psk_on(r)), r.order))
             assert rec.psk is not None
+            entry = self.tunnels[name]
+            facts = entry.cloudflare or CloudflareFacts()
+            if _older(_psk_on(rec), facts.psk_generated_on):
+                msg = f"generated before the lock's PSK ({facts.psk_generated_on}); ignored"
+                hint = "save the response of the latest psk_generate"
+                sub = "psk_metadata.last_generated_on"
+                self.report(rec, NG_STALE, sub, msg, hint, warn=True)
+                continue
             value = rec.psk.psk.get_secret_value()
             if (problem := psk_problem(value)) is not None:
                 self.report(rec, NG_VALUE, "psk", problem, "set the PSK with `netgen secrets set`")
                 continue
             self.psks[name] = value
-            entry = self.tunnels[name]
-            facts = entry.cloudflare or CloudflareFacts()
             when = _latest(facts.psk_generated_on, _psk_on(rec))
             if when != facts.psk_generated_on:
                 facts = facts.model_copy(update={"psk_generated_on": when})
@@ -322,15 +339,14 @@ def _psk_on(rec: _Found) -> str | None:
     return meta.last_generated_on if meta else None
 
 
-def _adopt_problem(iface: IPv4Interface) -> str | None:
-    if iface.network.prefixlen not in (30, 31):
-        return "must be a /31 or a /30"
-    if not in_allowed_range(iface.network):
-        return "outside Cloudflare's allowed ranges (10/8, 172.16/12, 192.168/16, 169.254.240/20)"
-    try:
-        tunnel_sides(iface)
-    except ValueError as exc:
-        return str(exc)
+def _adopt_problem(iface: IPv4Interface, lans: list[tuple[IPv4Network, str]]) -> str | None:
+    """The inventory's rules for a pinned address: NG310-NG312, and no LAN overlap (NG314)."""
+    problem = interface_address_problem(iface)
+    if problem is not None:
+        return problem
+    for lan, site in lans:
+        if iface.network.overlaps(lan):
+            return f"overlaps LAN prefix {lan} of site {site}"
     return None
 
 

@@ -18,8 +18,12 @@ Format (documented in docs/lock-file.md)::
           remote_identities: {fqdn_id: ..., user_id: ..., hex_id: ...}
           created_on: "..."
           modified_on: "..."
+    # end of netgen.lock.yaml
 
-No secrets are ever stored here.
+No secrets are ever stored here. The writer emits :data:`LOCK_END` as the very last line; a
+lock that does not end with it (empty, truncated by a full disk or an interrupted copy) is
+refused (NG402) rather than read as a lock that lost tunnels. Every value is checked with the
+inventory's rules (:func:`interface_address_problem`, :data:`MAX_INDEX`) by both readers.
 """
 
 from __future__ import annotations
@@ -28,11 +32,12 @@ import json
 import re
 from ipaddress import IPv4Address, IPv4Interface
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from netgen.addressing import ALLOWED_INTERFACE_RANGES, tunnel_sides
 from netgen.errors import UserError
 from netgen.schema_errors import diagnostics_from_validation
 from netgen.sources import load_yaml_text, read_bytes
@@ -42,6 +47,41 @@ LOCK_HEADER = (
     "# netgen lock file: tunnel addresses, device-local numbers and Cloudflare API facts.\n"
     "# Written by netgen; commit it with the inventory. It holds no secrets.\n"
 )
+LOCK_END: Final = "# end of netgen.lock.yaml"
+# Device-local tunnel numbers: netgen takes the lowest free one per device, so real values are
+# small; the bound keeps hand edits from producing interface names no router accepts.
+MAX_INDEX: Final = 4095
+_INCOMPLETE_HINT = (
+    "restore netgen.lock.yaml from version control (git checkout -- netgen.lock.yaml); "
+    f"netgen writes the line `{LOCK_END}` last, so a lock without it was cut short"
+)
+# (network, netmask) of each allowed range, as ints. Every range is larger than a /30, so a
+# /31 or /30 lies inside a range exactly when its address does.
+assert all(r.prefixlen <= 30 for r in ALLOWED_INTERFACE_RANGES)
+_ALLOWED: Final = tuple((int(r.network_address), int(r.netmask)) for r in ALLOWED_INTERFACE_RANGES)
+
+
+def interface_address_problem(iface: IPv4Interface) -> str | None:
+    """Why ``iface`` cannot be a tunnel's ``interface_address`` (a phrase to follow the
+    address: "must be a /31 or a /30"), or None.
+
+    The inventory's rules (NG310-NG312): a /31 or a /30, inside Cloudflare's allowed ranges,
+    and a usable host of a /30. Shared by both lock readers and ``import --adopt``; written
+    with ints because the fast lock reader checks tens of thousands of them.
+    """
+    if iface.network.prefixlen not in (30, 31):
+        return "must be a /31 or a /30"
+    address = int(iface)
+    if not any(address & mask == net for net, mask in _ALLOWED):
+        return (
+            "is outside Cloudflare's allowed ranges (10/8, 172.16/12, 192.168/16, 169.254.240/20)"
+        )
+    if iface.network.prefixlen == 30:
+        try:
+            tunnel_sides(iface)
+        except ValueError:
+            return "is the network or broadcast address of its /30, not a usable host"
+    return None
 
 
 class _LockModel(BaseModel):
@@ -74,8 +114,16 @@ class LockTunnel(_LockModel):
     endpoint: str
     generated: bool = False
     interface_address: IPv4Interface
-    index: int = Field(ge=0)
+    index: int = Field(ge=0, le=MAX_INDEX)
     cloudflare: CloudflareFacts | None = None
+
+    @field_validator("interface_address")
+    @classmethod
+    def _tunnel_subnet(cls, value: IPv4Interface) -> IPv4Interface:
+        problem = interface_address_problem(value)
+        if problem is not None:
+            raise ValueError(f"{value} {problem}")
+        return value
 
 
 class LockFile(_LockModel):
@@ -95,6 +143,7 @@ def load_lock(path: Path) -> LockFile:
     from netgen.lock_fast import parse_canonical_lock
 
     raw = read_bytes(path)
+    check_complete(raw, str(path))
     try:
         fast = parse_canonical_lock(raw.decode())
     except UnicodeDecodeError:
@@ -106,8 +155,24 @@ def load_lock(path: Path) -> LockFile:
 
 
 def parse_lock_text(text: str, file: str) -> LockFile:
+    """Read a lock from its text (the end marker is required, as for a file)."""
+    check_complete(text.encode("utf-8", "surrogatepass"), file)
     doc = load_yaml_text(text, file)
     return parse_lock(doc.data, doc.index)
+
+
+def check_complete(raw: bytes, file: str) -> None:
+    """NG402 unless the lock's last line is :data:`LOCK_END` (trailing blanks allowed)."""
+    body = raw.rstrip(b" \t\r\n")
+    end = LOCK_END.encode()
+    if body == end or body.endswith(b"\n" + end):
+        return
+    if not body:
+        message = "lock file is empty"
+    else:
+        message = f"lock file is incomplete: its last line is not `{LOCK_END}` (truncated?)"
+    line = body.count(b"\n") + 1 if body else None
+    raise UserError.single("NG402", message, file=file, line=line, hint=_INCOMPLETE_HINT)
 
 
 def parse_lock(data: Any, index: Any) -> LockFile:
@@ -206,4 +271,5 @@ def dump_lock(lock: LockFile) -> str:
             if facts:
                 lines.append("    cloudflare:")
                 _emit(lines, facts, "      ")
+    lines.append(LOCK_END)  # last: a lock without it was cut short
     return "\n".join(lines) + "\n"

@@ -2,30 +2,43 @@
 
 A fleet's lock holds tens of thousands of tunnels; reading it through a general YAML loader
 and pydantic costs seconds. netgen writes one canonical shape, so this reader parses that shape
-line by line and builds the models without re-validation. Anything it does not recognise
-(hand edits, comments in odd places, unknown keys, unexpected scalars) returns None and the
-caller falls back to the full YAML + schema path, which reports problems with positions.
+line by line and builds the models without pydantic. Anything it does not recognise
+(hand edits, comments in odd places, unknown keys, unexpected scalars, characters YAML would
+read as line breaks, a missing end marker) returns None and the caller falls back to the full
+YAML + schema path, which reports problems with positions. Values get the same checks as on
+that path (:func:`netgen.lock.interface_address_problem`, :data:`netgen.lock.MAX_INDEX`,
+:data:`netgen.sources.MAX_STRING`); a value that fails them also returns None, so this reader
+never accepts a lock the full reader refuses.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from ipaddress import IPv4Address, IPv4Interface
 from typing import Any
 
 from netgen.lock import (
+    LOCK_END,
+    MAX_INDEX,
     CloudflareFacts,
     LockFile,
     LockTunnel,
     RemoteIdentities,
+    interface_address_problem,
     string_scalar,
 )
+from netgen.sources import MAX_STRING
 
 _TUNNEL_KEYS = frozenset(
     {"site", "device", "wan", "endpoint", "generated", "interface_address", "index"}
 )
 _FACT_KEYS = frozenset(CloudflareFacts.model_fields) - {"remote_identities"}
 _ID_KEYS = frozenset(RemoteIdentities.model_fields)
+_INDEX = re.compile(r"0|[1-9][0-9]{0,5}")
+# The writer emits printable ASCII and LF only; YAML would read CR, NEL and U+2028/9 as line
+# breaks (even inside what this reader takes for a comment) and refuses control characters.
+_CANONICAL_BYTES = bytes(range(0x20, 0x7F)) + b"\n"
 
 
 class _NotCanonicalError(Exception):
@@ -33,10 +46,13 @@ class _NotCanonicalError(Exception):
 
 
 def _value(raw: str) -> str:
+    if len(raw) > MAX_STRING:  # the YAML reader refuses it (NG109)
+        raise _NotCanonicalError
     if raw.startswith('"'):
         value = json.loads(raw)
         if not isinstance(value, str) or string_scalar(value) != raw:
             raise _NotCanonicalError
+        value.encode()  # a lone surrogate (JSON allows "\ud800", YAML does not): ValueError
         return value
     if string_scalar(raw) != raw:  # YAML would read it as something else than this string
         raise _NotCanonicalError
@@ -67,10 +83,18 @@ def _split(line: str) -> tuple[int, str, str | None]:
 
 def parse_canonical_lock(text: str) -> LockFile | None:
     """The lock in ``text`` if it is in netgen's canonical shape, else None."""
+    if not text.endswith(f"\n{LOCK_END}\n") or not _canonical_characters(text):
+        return None
     try:
         return _parse(text)
     except (_NotCanonicalError, ValueError, KeyError, TypeError):
         return None
+
+
+def _canonical_characters(text: str) -> bool:
+    if not text.isascii():
+        return False
+    return not text.encode("ascii").translate(None, _CANONICAL_BYTES)
 
 
 def _parse(text: str) -> LockFile:
@@ -88,6 +112,8 @@ def _parse(text: str) -> LockFile:
     ids: dict[str, str] | None = None
     for line in lines[2:]:
         indent, key, value = _split(line)
+        if name is None and indent != 2:
+            raise _NotCanonicalError  # a field before the first tunnel name
         if indent == 2 and value is None:
             if name is not None:
                 tunnels[name] = _tunnel(fields, facts, ids)
@@ -98,11 +124,15 @@ def _parse(text: str) -> LockFile:
             fields[key] = value
         elif indent == 4 and key == "cloudflare" and value is None and facts is None:
             facts = {}
-        elif indent == 6 and facts is not None and value is not None and key in _FACT_KEYS:
+        elif (
+            indent == 6 and facts is not None and value is not None and _new(key, _FACT_KEYS, facts)
+        ):
             facts[key] = _value(value)
-        elif indent == 6 and facts is not None and key == "remote_identities" and value is None:
+        elif indent == 6 and facts is not None and ids is None and value is None:
+            if key != "remote_identities":
+                raise _NotCanonicalError
             ids = {}
-        elif indent == 8 and ids is not None and value is not None and key in _ID_KEYS:
+        elif indent == 8 and ids is not None and value is not None and _new(key, _ID_KEYS, ids):
             ids[key] = _value(value)
         else:
             raise _NotCanonicalError
@@ -111,17 +141,26 @@ def _parse(text: str) -> LockFile:
     return LockFile.model_construct(netgen_lock=1, tunnels=tunnels)
 
 
+def _new(key: str, allowed: frozenset[str], seen: dict[str, Any]) -> bool:
+    """``key`` is allowed here and not seen before (YAML would refuse a duplicate, NG103)."""
+    return key in allowed and key not in seen
+
+
 def _tunnel(
     fields: dict[str, Any], facts: dict[str, Any] | None, ids: dict[str, str] | None
 ) -> LockTunnel:
     if set(fields) != _TUNNEL_KEYS or fields["generated"] not in ("true", "false"):
         raise _NotCanonicalError
     index = fields["index"]
-    if not index.isdigit() or (len(index) > 1 and index[0] == "0"):
+    if not _INDEX.fullmatch(index) or int(index) > MAX_INDEX:
+        raise _NotCanonicalError
+    interface_address = IPv4Interface(fields["interface_address"])
+    if interface_address_problem(interface_address) is not None:
         raise _NotCanonicalError
     cf = None
     if facts is not None:
-        if facts.get("type") not in (None, "gre", "ipsec"):
+        # the writer leaves out empty mappings (YAML would read them as null)
+        if facts.get("type") not in (None, "gre", "ipsec") or ids == {} or not (facts or ids):
             raise _NotCanonicalError
         for key in ("cloudflare_endpoint", "customer_endpoint"):
             if key in facts:
@@ -137,7 +176,7 @@ def _tunnel(
         wan=_value(fields["wan"]),
         endpoint=_value(fields["endpoint"]),
         generated=fields["generated"] == "true",
-        interface_address=IPv4Interface(fields["interface_address"]),
+        interface_address=interface_address,
         index=int(index),
         cloudflare=cf,
     )

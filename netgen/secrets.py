@@ -257,6 +257,34 @@ def _ipsec(inventory: Inventory) -> list[Tunnel]:
     return sorted((t for t in tunnels if t.settings.tunnel_type == "ipsec"), key=lambda t: t.name)
 
 
+def _read_psk_file(path: Path, limit: int = 4096) -> str:
+    """The PSK in ``path``: a regular file of at most ``limit`` bytes of UTF-8 text.
+
+    Raises ValueError saying what is wrong, never what the file holds: a FIFO, device or
+    directory (opened without blocking, then refused), more than ``limit`` bytes (so
+    ``/dev/zero`` or a wrong path costs nothing), text that is not UTF-8. OSError passes.
+    """
+    import os  # descriptor-level flags, needed only here
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else ""
+            raise ValueError(f"{kind or 'a device'}, not a regular file")
+        data = b""
+        while len(data) <= limit and (chunk := os.read(fd, limit + 1 - len(data))):
+            data += chunk
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes: a PSK file holds only the key")
+    try:
+        return data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+
+
 def _from_ref(
     t: Tunnel, base_dir: Path, env: Mapping[str, str]
 ) -> tuple[str | None, list[Diagnostic]]:
@@ -271,11 +299,12 @@ def _from_ref(
     else:
         path = base_dir / str(ref.file)
         try:
-            value = path.read_text(encoding="utf-8").rstrip("\r\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            value = _read_psk_file(path)
+        except (OSError, ValueError) as exc:
+            why = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
             msg = f"tunnel {t.name}: PSK file {ref.file} cannot be read ({why})"
-            return None, [_diag(NG_REF, msg, "paths are relative to the inventory")]
+            hint = "paths are relative to the inventory; give a regular file holding only the PSK"
+            return None, [_diag(NG_REF, msg, hint)]
         found = store_permission_warning(path)
         warn = [found] if found else []
     problem = psk_problem(value)

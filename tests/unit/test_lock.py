@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netgen.lock import (
+    LOCK_END,
     CloudflareFacts,
     LockFile,
     LockTunnel,
@@ -90,6 +91,10 @@ def test_hand_edited_lock_falls_back_to_the_full_reader() -> None:
         "    endpoint: e\n    generated: false\n    interface_address: 10.0.0.0/31\n"
         "    index: 0\n"
     )
-    assert parse_canonical_lock(text) is None  # `yes` is a boolean to YAML
-    assert parse_canonical_lock(text.replace("site: yes", "site: s") + "    extra: 1\n") is None
-    assert parse_canonical_lock(text.replace("site: yes", "site: s")) is not None
+    end = f"{LOCK_END}\n"
+    assert parse_canonical_lock(text + end) is None  # `yes` is a boolean to YAML
+    assert (
+        parse_canonical_lock(text.replace("site: yes", "site: s") + "    extra: 1\n" + end) is None
+    )
+    assert parse_canonical_lock(text.replace("site: yes", "site: s") + end) is not None
+    assert parse_canonical_lock(text.replace("site: yes", "site: s")) is None  # no end marker

@@ -71,6 +71,7 @@ def test_invalid_lock_is_ng402_with_position() -> None:
     text = (
         "netgen_lock: 1\ntunnels:\n  t1:\n    site: s\n    device: d\n    wan: w\n"
         "    endpoint: e\n    interface_address: not-an-address\n    index: 0\n"
+        "# end of netgen.lock.yaml\n"
     )
     with pytest.raises(UserError) as info:
         parse_lock_text(text, "netgen.lock.yaml")
