@@ -426,8 +426,9 @@ def check_ipsec(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:
                         cpath,
                         "NG373",
                         f"{label} {value} is outside {low}..{high} seconds",
-                        "Cloudflare recommends a child SA lifetime of "
-                        "{}..{} s".format(*facts.CHILD_LIFETIME_RECOMMENDED),
+                        "Cloudflare recommends a child SA lifetime of {}..{} s".format(
+                            *facts.CHILD_LIFETIME_RECOMMENDED
+                        ),
                     )
         dev = devices.get(t.device)
         link = dev.wan_link(t.wan) if dev else None

@@ -25,7 +25,7 @@ from netgen.console import (
     write_lines,
 )
 from netgen.errors import Diagnostic, NetgenError, UserError, safe_text
-from netgen.sources import read_bytes
+from netgen.sources import MAX_DOCUMENT_BYTES, read_bytes
 from netgen.starter import write_starter
 
 app = typer.Typer(
@@ -87,7 +87,7 @@ def _fail(diags: list[Diagnostic], as_json: bool, code: int) -> None:
 
 def _notify(message: str) -> None:
     """Progress from the library (waiting for the writer lock, repairs): one line on stderr."""
-    stderr().print(message, markup=False)
+    stderr().print(safe_text(message), markup=False)
 
 
 def _internal(exc: BaseException, debug: bool) -> None:
@@ -343,7 +343,8 @@ def import_(
         out = []
         for name in responses:
             if name == "-":
-                out.append(("<stdin>", sys.stdin.buffer.read()))
+                # bounded like a file: more than the limit is NG107, never a MemoryError
+                out.append(("<stdin>", sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)))
             else:
                 out.append((name, read_bytes(Path(name))))
         return out
