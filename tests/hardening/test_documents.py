@@ -475,3 +475,25 @@ def test_dev_zero_as_a_psk_file_is_ng703_not_memory_error(tmp_path: Path) -> Non
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["NG703!"]
+
+
+def test_import_from_an_endless_stdin_is_ng107(tmp_path: Path) -> None:
+    path = write_inventory(tmp_path, SCENARIOS["mixed"]("cisco_iosxe", None))
+
+    def limit_memory() -> None:  # a regression is then a MemoryError, not a swap storm
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    with open("/dev/zero", "rb") as zero:
+        run = subprocess.run(
+            [sys.executable, "-m", "netgen", "import", str(path), "-"],
+            stdin=zero,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+            preexec_fn=limit_memory,
+        )
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "NG107" in run.stderr and "Traceback" not in run.stderr
