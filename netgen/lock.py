@@ -38,6 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from netgen.addressing import ALLOWED_INTERFACE_RANGES, tunnel_sides
+from netgen.cloudflare import facts
 from netgen.errors import UserError
 from netgen.schema_errors import diagnostics_from_validation
 from netgen.sources import load_yaml_text, read_bytes
@@ -69,13 +70,11 @@ def interface_address_problem(iface: IPv4Interface) -> str | None:
     and a usable host of a /30. Shared by both lock readers and ``import --adopt``; written
     with ints because the fast lock reader checks tens of thousands of them.
     """
-    if iface.network.prefixlen not in (30, 31):
+    if iface.network.prefixlen not in facts.INTERFACE_PREFIXLENS:
         return "must be a /31 or a /30"
     address = int(iface)
     if not any(address & mask == net for net, mask in _ALLOWED):
-        return (
-            "is outside Cloudflare's allowed ranges (10/8, 172.16/12, 192.168/16, 169.254.240/20)"
-        )
+        return f"is outside Cloudflare's allowed ranges ({facts.INTERFACE_RANGES_TEXT})"
     if iface.network.prefixlen == 30:
         try:
             tunnel_sides(iface)
