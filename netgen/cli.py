@@ -25,7 +25,7 @@ from netgen.console import (
     write_lines,
 )
 from netgen.errors import Diagnostic, NetgenError, UserError, safe_text
-from netgen.sources import MAX_DOCUMENT_BYTES, read_bytes
+from netgen.sources import MAX_DOCUMENT_BYTES, MAX_STRING, read_bytes
 from netgen.starter import write_starter
 
 app = typer.Typer(
@@ -83,6 +83,19 @@ def _fail(diags: list[Diagnostic], as_json: bool, code: int) -> None:
     print_diagnostics(diags)
     stderr().print(summary_line(diags), markup=False)
     raise typer.Exit(code)
+
+
+def _read_psk_from_stdin() -> str:
+    """A PSK from stdin: at most MAX_STRING characters (never cut silently: NG109)."""
+    value = sys.stdin.read(MAX_STRING + 1)
+    if len(value) > MAX_STRING:
+        raise UserError.single(
+            "NG109",
+            f"the PSK on stdin is longer than {MAX_STRING} characters (value not shown)",
+            file="<stdin>",
+            hint="pipe exactly one PSK, e.g. printf '%s' \"$PSK\" | netgen secrets set ...",
+        )
+    return value
 
 
 def _notify(message: str) -> None:
@@ -409,7 +422,7 @@ def secrets_set(
 ) -> None:
     """Store a PSK for TUNNEL, read from stdin (never from the command line)."""
     change, diags = _run(
-        lambda: api.secrets_set(inventory, tunnel, sys.stdin.read(), notify=_notify),
+        lambda: api.secrets_set(inventory, tunnel, _read_psk_from_stdin(), notify=_notify),
         as_json=as_json,
         debug=debug,
     )

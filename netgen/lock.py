@@ -226,7 +226,18 @@ def string_scalar(text: str) -> str:
     """``text`` as a YAML scalar that reads back as this very string."""
     if _PLAIN.fullmatch(text) and not _NOT_A_STRING.match(text):
         return text
-    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+    quoted = json.dumps(text)  # a JSON string is a YAML double-quoted scalar, except that
+    if "\\ud" in quoted:  # YAML wants characters beyond U+FFFF as \UXXXXXXXX, not pairs
+        quoted = _SURROGATE_PAIR.sub(_astral, quoted)
+    return quoted
+
+
+_SURROGATE_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _astral(match: re.Match[str]) -> str:
+    high, low = int(match.group(1), 16), int(match.group(2), 16)
+    return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
 
 
 def _emit(lines: list[str], data: dict[str, Any], indent: str) -> None:

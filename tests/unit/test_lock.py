@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Interface
 
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,3 +99,11 @@ def test_hand_edited_lock_falls_back_to_the_full_reader() -> None:
     )
     assert parse_canonical_lock(text.replace("site: yes", "site: s") + end) is not None
     assert parse_canonical_lock(text.replace("site: yes", "site: s")) is None  # no end marker
+
+
+def test_characters_beyond_the_bmp_round_trip_through_the_lock() -> None:
+    """JSON writes U+1F600 as a surrogate pair, which YAML refuses: the writer uses \\U."""
+    from netgen.lock import string_scalar
+
+    for text in ("😀", "a😀b\n", "x\U0010ffff"):
+        assert yaml.safe_load(f"k: {string_scalar(text)}")["k"] == text
