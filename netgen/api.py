@@ -20,7 +20,7 @@ from netgen.addressing import tunnel_sides
 from netgen.allocate import Allocation, allocate
 from netgen.errors import Diagnostic, Severity, UsageError, UserError, sort_diagnostics
 from netgen.inventory import LoadedInventory, load_inventory_document, parse_inventory
-from netgen.lock import LockFile, dump_lock, load_lock, lock_path_for
+from netgen.lock import LockFile, dump_lock, load_lock, lock_path_for, sticky_names
 from netgen.output import (
     MANIFEST,
     diff_tree,
@@ -78,7 +78,7 @@ def open_session(
     doc = load_inventory_document(path)
     lock = load_lock(lock_path)
     reg = registry or load_registry()
-    loaded = parse_inventory(doc, lock)
+    loaded = parse_inventory(doc, sticky_names(lock))
     alloc = allocate(loaded.inventory, lock, loaded.index, prune=prune)
     diags = loaded.diagnostics + alloc.diagnostics
     if any(d.severity is Severity.ERROR for d in alloc.diagnostics):
@@ -600,7 +600,14 @@ def import_responses(
         session = open_session(inventory)
         store_path = secrets.store_path_for(session.path)
         store = secrets.load_store(store_path)
-        result = importer.import_responses(session, sources, adopt=adopt, store=store)
+        result = importer.import_responses(
+            session.loaded.inventory,
+            session.allocation.lock,
+            session.lock,
+            sources,
+            adopt=adopt,
+            store=store,
+        )
         new_store, store_changes = secrets.apply_imported(
             store, result.psks, result.lock, clock=secrets.system_clock
         )
@@ -736,7 +743,8 @@ def lint_configs(
         sources.append(lint.Source(str(c), text))
     expectations = None
     if inventory is not None:
-        expectations = lint.expectations_from_session(open_session(inventory))
+        session = open_session(inventory)
+        expectations = lint.expectations_for(session.loaded.inventory, session.allocation)
     return lint.lint(sources, profile, expectations)
 
 

@@ -6,10 +6,27 @@ gre-ipsec-tunnels.mdx). Tokens here are neutral; each vendor profile maps them t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from netgen.cloudflare import facts
-from netgen.model.neutral import CryptoSuite
+
+
+@dataclass(frozen=True, slots=True)
+class CryptoSuite:
+    """An IKEv2 + ESP suite in neutral tokens (see netgen.crypto for the allowed sets)."""
+
+    name: str  # "cloudflare-gcm", "cloudflare-cbc" or "custom"
+    ike_encryption: str
+    ike_integrity: str | None
+    ike_prf: str
+    ike_dh_group: int
+    esp_encryption: str
+    esp_integrity: str | None
+    esp_pfs_group: int
+    ike_lifetime: int
+    child_lifetime: int
+
 
 IKE_ENCRYPTION: Final = facts.IKE_ENCRYPTION
 IKE_INTEGRITY: Final = facts.IKE_INTEGRITY

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from ipaddress import IPv4Interface, IPv4Network
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from netgen.cloudflare_api import (
     NG_OBJECT,
@@ -31,11 +31,8 @@ from netgen.lock import (
     RemoteIdentities,
     interface_address_problem,
 )
-from netgen.model.neutral import Tunnel
+from netgen.model.neutral import Inventory, Tunnel
 from netgen.secrets import NG_VALUE, SecretStore, fingerprint, psk_problem
-
-if TYPE_CHECKING:
-    from netgen.api import Session
 
 # NG6xx (part 2): merging. NG601-NG606 are in netgen.cloudflare_api. The lead adds both.
 NG_ENDPOINT: Final = "NG610"
@@ -97,15 +94,19 @@ def _latest(a: str | None, b: str | None) -> str | None:
 
 
 def import_responses(
-    session: Session,
+    inventory: Inventory,
+    lock: LockFile,
+    on_disk: LockFile,
     sources: Sequence[tuple[str, bytes]],
     *,
     adopt: bool = False,
     store: SecretStore | None = None,
 ) -> ImportResult:
     """Merge saved responses ``(display name, raw bytes)`` into a new lock; raise UserError with
-    every diagnostic when any is an error. ``store`` (optional) keys PSK fingerprints and
-    silences PSKs it already holds."""
+    every diagnostic when any is an error. ``lock`` is the allocation's lock of ``inventory``
+    (``on_disk`` plus new allocations); the result's ``changed`` says whether the new lock
+    differs from ``on_disk``.
+    ``store`` (optional) keys PSK fingerprints and silences PSKs it already holds."""
     diags: list[Diagnostic] = []
     tunnels: list[_Found] = []
     psks: list[_Found] = []
@@ -116,14 +117,14 @@ def import_responses(
             tunnels.append(_Found(file, t.path, len(tunnels) + len(psks), t.kind, t.tunnel))
         for p in found.psks:
             psks.append(_Found(file, p.path, len(tunnels) + len(psks), psk=p.psk))
-    merge = _Merge(session, adopt, store)
+    merge = _Merge(inventory, lock, adopt, store)
     merge.add_tunnels(tunnels)
     merge.add_psks(psks)
     diags = sort_diagnostics(diags + merge.diags)
     if any(d.severity is Severity.ERROR for d in diags):
         raise UserError(diags)
-    lock = LockFile(tunnels=dict(sorted(merge.tunnels.items())))
-    return ImportResult(lock, merge.psks, merge.changes, diags, lock != session.lock)
+    new = LockFile(tunnels=dict(sorted(merge.tunnels.items())))
+    return ImportResult(new, merge.psks, merge.changes, diags, new != on_disk)
 
 
 _RECREATED = (
@@ -134,11 +135,13 @@ _FIX_AT_CF = "fix the tunnel at Cloudflare"
 
 
 class _Merge:
-    def __init__(self, session: Session, adopt: bool, store: SecretStore | None) -> None:
-        self.inv = session.loaded.inventory
+    def __init__(
+        self, inventory: Inventory, lock: LockFile, adopt: bool, store: SecretStore | None
+    ) -> None:
+        self.inv = inventory
         self.adopt = adopt
         self.store = store
-        self.tunnels: dict[str, LockTunnel] = dict(session.allocation.lock.tunnels)
+        self.tunnels: dict[str, LockTunnel] = dict(lock.tunnels)
         facts = {n: e.cloudflare for n, e in self.tunnels.items() if e.cloudflare}
         self.ids = {f.id: n for n, f in facts.items() if f.id}
         self.diags: list[Diagnostic] = []

@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from netgen.checks import run_checks
 from netgen.errors import Diagnostic, Severity, UserError, sort_diagnostics
-from netgen.lock import LockFile
 from netgen.model.inventory_schema import InventoryIn
 from netgen.model.neutral import Inventory
 from netgen.resolve import Slot, resolve_inventory
@@ -30,13 +29,10 @@ class LoadedInventory:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def sticky_names(lock: LockFile) -> dict[Slot, str]:
-    """Generated names remembered in the lock, keyed by (device, wan, endpoint)."""
-    return {(t.device, t.wan, t.endpoint): name for name, t in lock.tunnels.items() if t.generated}
-
-
 def parse_inventory(
-    doc: LoadedDocument, lock: LockFile | None = None, extra_checks: list[Diagnostic] | None = None
+    doc: LoadedDocument,
+    sticky: dict[Slot, str] | None = None,
+    extra_checks: list[Diagnostic] | None = None,
 ) -> LoadedInventory:
     """Validate a loaded document; raise :class:`UserError` with every error found."""
     index = doc.index
@@ -72,9 +68,7 @@ def parse_inventory(
         raise UserError(
             sort_diagnostics(diagnostics_from_validation(exc, index, InventoryIn))
         ) from None
-    inv = resolve_inventory(
-        model, file=index.file, digest=doc.digest, sticky_names=sticky_names(lock) if lock else None
-    )
+    inv = resolve_inventory(model, file=index.file, digest=doc.digest, sticky_names=sticky)
     diags = run_checks(inv, index) + list(extra_checks or [])
     if any(d.severity is Severity.ERROR for d in diags):
         raise UserError(sort_diagnostics(diags))

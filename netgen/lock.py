@@ -283,3 +283,8 @@ def dump_lock(lock: LockFile) -> str:
                 _emit(lines, facts, "      ")
     lines.append(LOCK_END)  # last: a lock without it was cut short
     return "\n".join(lines) + "\n"
+
+
+def sticky_names(lock: LockFile) -> dict[tuple[str, str, str], str]:
+    """Generated names remembered in the lock, keyed by (device, wan, endpoint)."""
+    return {(t.device, t.wan, t.endpoint): name for name, t in lock.tunnels.items() if t.generated}

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 
 from netgen import __version__
 from netgen.addressing import tunnel_sides
-from netgen.crypto import is_aead
+from netgen.crypto import CryptoSuite, is_aead
 from netgen.encoding import FieldName
 from netgen.errors import Diagnostic, InternalError, UserError, shown
 from netgen.lock import LockFile
-from netgen.model.neutral import CryptoSuite, Device, Tunnel, WanLink
+from netgen.model.neutral import Device, Tunnel, WanLink
 from netgen.plan import (
     DevicePlan,
     EspProposal,

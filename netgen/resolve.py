@@ -14,10 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from netgen.cloudflare import facts
-from netgen.crypto import PROFILES
+from netgen.crypto import PROFILES, CryptoSuite
 from netgen.model.inventory_schema import InventoryIn, SettingsIn, TunnelIn
 from netgen.model.neutral import (
-    CryptoSuite,
     Device,
     Endpoint,
     HealthCheck,

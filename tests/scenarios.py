@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from netgen import api
+from netgen.importer import ImportResult, import_responses
 from netgen.lock import CloudflareFacts, LockFile, RemoteIdentities, dump_lock
 from netgen.output import atomic_write
 from netgen.render import RenderedFile
@@ -285,3 +286,12 @@ def render_scenario(
 
 def device_texts(files: list[RenderedFile]) -> dict[str, str]:
     return {f.path: f.content.decode() for f in files if f.path.startswith("sites/")}
+
+
+def import_into(
+    session: api.Session, sources: list[tuple[str, bytes]], **kwargs: Any
+) -> ImportResult:
+    """netgen.importer.import_responses for an opened session (no files written)."""
+    return import_responses(
+        session.loaded.inventory, session.allocation.lock, session.lock, sources, **kwargs
+    )

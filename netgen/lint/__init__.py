@@ -19,7 +19,7 @@ from netgen.lint.model import (
     Severity,
     Source,
     TunnelExpectation,
-    expectations_from_session,
+    expectations_for,
 )
 from netgen.lint.rules import RULES, Rule
 
@@ -34,7 +34,7 @@ __all__ = [
     "Source",
     "TunnelExpectation",
     "check_facts",
-    "expectations_from_session",
+    "expectations_for",
     "lint",
     "lint_sources",
     "lint_text",

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-if TYPE_CHECKING:
-    from netgen.api import Session
+from netgen.addressing import tunnel_sides
+from netgen.allocate import Allocation
+from netgen.model.neutral import Inventory
+from netgen.plan_build import local_identity
 
 T = TypeVar("T")
 
@@ -108,26 +110,22 @@ class TunnelExpectation:
     device: str | None = None
 
 
-def expectations_from_session(session: Session) -> list[TunnelExpectation]:
-    """Every tunnel of an opened inventory (``netgen.api.open_session``) as an expectation.
+def expectations_for(inv: Inventory, allocation: Allocation) -> list[TunnelExpectation]:
+    """Every tunnel of a planned inventory (its allocation) as an expectation.
 
     Local identities come from the lock (``netgen import``); one not imported yet is None, which
     skips the identity check for that tunnel.
     """
-    from netgen.addressing import tunnel_sides
-    from netgen.plan_build import local_identity
-
-    inv = session.loaded.inventory
     out = []
     for name, tunnel in sorted(inv.tunnels.items()):
-        assignment = session.allocation.assignments.get(name)
+        assignment = allocation.assignments.get(name)
         endpoint = inv.endpoint(tunnel.endpoint)
         if assignment is None or endpoint is None:
             continue
         sides = tunnel_sides(assignment.interface_address)
         device = next((d for d in inv.devices() if d.name == tunnel.device), None)
         link = device.wan_link(tunnel.wan) if device else None
-        local_id = local_identity(session.allocation.lock, tunnel, link)
+        local_id = local_identity(allocation.lock, tunnel, link)
         out.append(
             TunnelExpectation(
                 name=name,

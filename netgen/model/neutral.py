@@ -9,23 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
+from netgen.crypto import CryptoSuite
 from netgen.sources import PathKey
-
-
-@dataclass(frozen=True, slots=True)
-class CryptoSuite:
-    """An IKEv2 + ESP suite in neutral tokens (see netgen.crypto for the allowed sets)."""
-
-    name: str  # "cloudflare-gcm", "cloudflare-cbc" or "custom"
-    ike_encryption: str
-    ike_integrity: str | None
-    ike_prf: str
-    ike_dh_group: int
-    esp_encryption: str
-    esp_integrity: str | None
-    esp_pfs_group: int
-    ike_lifetime: int
-    child_lifetime: int
 
 
 @dataclass(frozen=True, slots=True)

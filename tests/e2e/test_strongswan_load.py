@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from netgen import api
-from netgen.model.neutral import CryptoSuite
+from netgen.crypto import CryptoSuite
 from netgen.vendors import load_registry
 from tests.scenarios import SCENARIO_NEEDS, SCENARIOS, identities_for, render_scenario
 

@@ -28,7 +28,6 @@ from netgen import secrets as sec
 from netgen.addressing import in_allowed_range, tunnel_sides
 from netgen.cloudflare_api import read_response
 from netgen.errors import Diagnostic, Severity, UserError
-from netgen.importer import import_responses
 from netgen.lock import (
     LOCK_END,
     LockFile,
@@ -41,7 +40,7 @@ from netgen.lock_fast import parse_canonical_lock
 from netgen.output import atomic_write
 from netgen.sources import MAX_DOCUMENT_BYTES, load_yaml_text, read_bytes
 from netgen.vendors import load_registry
-from tests.scenarios import SCENARIOS, write_inventory
+from tests.scenarios import SCENARIOS, import_into, write_inventory
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = ROOT / "tests" / "fixtures" / "responses"
@@ -202,7 +201,7 @@ def test_adopt_refuses_an_address_inside_a_lan(
     data = response("ipsec_tunnels_list.json")
     data["result"]["ipsec_tunnels"][2]["interface_address"] = address  # hq_a_cf1
     with pytest.raises(UserError) as exc:
-        import_responses(session, [source("ipsec_tunnels_list.json", data)], adopt=True)
+        import_into(session, [source("ipsec_tunnels_list.json", data)], adopt=True)
     err = only_error(exc)
     assert err.code == "NG613"
     assert f"LAN prefix {prefix} of site {site}" in err.message and address in err.message
@@ -216,7 +215,7 @@ def _with_psk(stamp: str, psk: str) -> tuple[str, bytes]:
 
 
 def test_an_older_psk_never_replaces_a_newer_one(session: api.Session) -> None:
-    first = import_responses(session, [*map(source, LISTS), source("psk_generate_hq_a_cf1.json")])
+    first = import_into(session, [*map(source, LISTS), source("psk_generate_hq_a_cf1.json")])
     assert set(first.psks) == {"hq_a_cf1"}
     atomic_write(session.lock_path, dump_lock(first.lock).encode())
     known = api.open_session(session.path)
@@ -224,7 +223,7 @@ def test_an_older_psk_never_replaces_a_newer_one(session: api.Session) -> None:
     assert facts is not None and facts.psk_generated_on == "2024-08-06T10:42:00.000001Z"
 
     older = _with_psk("2024-08-06T09:00:00Z", "FAKE-PSK-older-than-the-lock")
-    result = import_responses(known, [older])
+    result = import_into(known, [older])
     assert result.psks == {} and result.lock == known.lock and not result.lock_changed
     (warn,) = result.diagnostics
     assert (warn.code, warn.severity) == ("NG622", Severity.WARNING)
@@ -232,7 +231,7 @@ def test_an_older_psk_never_replaces_a_newer_one(session: api.Session) -> None:
     assert "FAKE-PSK-older" not in warn.format()
 
     newer = _with_psk("2024-08-07T09:00:00Z", "FAKE-PSK-newer-than-the-lock")
-    result = import_responses(known, [newer])
+    result = import_into(known, [newer])
     assert result.psks == {"hq_a_cf1": "FAKE-PSK-newer-than-the-lock"}
     facts = result.lock.tunnels["hq_a_cf1"].cloudflare
     assert facts is not None and facts.psk_generated_on == "2024-08-07T09:00:00Z"
@@ -243,7 +242,7 @@ def test_a_psk_older_than_the_tunnel_in_the_same_batch_is_skipped(session: api.S
     tunnel = data["result"]["ipsec_tunnels"][2]  # hq_a_cf1
     tunnel["psk_metadata"] = {"last_generated_on": "2024-08-08T00:00:00Z"}
     stale = _with_psk("2024-08-06T10:42:00Z", "FAKE-PSK-stale-in-the-batch")
-    result = import_responses(session, [source("ipsec_tunnels_list.json", data), stale])
+    result = import_into(session, [source("ipsec_tunnels_list.json", data), stale])
     assert result.psks == {} and [d.code for d in result.diagnostics] == ["NG622"]
 
 
@@ -390,7 +389,7 @@ def test_the_size_limit_leaves_room_for_a_fleet() -> None:
 def test_hostile_responses_are_clean_errors(session: api.Session, raw: bytes, code: str) -> None:
     assert [d.code for d in read_response(raw, "r.json").diagnostics] == [code]
     with pytest.raises(UserError) as exc:
-        import_responses(session, [("r.json", raw)])
+        import_into(session, [("r.json", raw)])
     assert codes(exc) == [code]
 
 

@@ -24,10 +24,9 @@ from hypothesis import strategies as st
 from netgen import api
 from netgen.cloudflare_api import Classified, read_response
 from netgen.errors import UserError
-from netgen.importer import import_responses
 from netgen.lock import load_lock, parse_lock_text
 from netgen.lock_fast import parse_canonical_lock
-from tests.scenarios import SCENARIOS, write_inventory
+from tests.scenarios import SCENARIOS, import_into, write_inventory
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = sorted(
@@ -335,6 +334,6 @@ def test_response_reader_and_importer(session: api.Session, data: st.DataObject)
         for p in data.draw(st.lists(st.sampled_from(RESPONSES), max_size=2))
     ]
     try:
-        import_responses(session, [("r.json", raw), *others], adopt=data.draw(st.booleans()))
+        import_into(session, [("r.json", raw), *others], adopt=data.draw(st.booleans()))
     except UserError as exc:
         assert exc.diagnostics

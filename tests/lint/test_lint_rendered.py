@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from netgen.lint import (
     Severity,
     Source,
     TunnelExpectation,
-    expectations_from_session,
+    expectations_for,
     lint_sources,
 )
 from tests.scenarios import SCENARIOS, identities_for, render_scenario, write_inventory
@@ -81,9 +82,12 @@ def test_rendered_config_lints_clean(
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_library_expectations_match_the_scenario(tmp_path: Path, scenario: str) -> None:
-    """expectations_from_session (what the CLI uses) agrees with the scenario's identities."""
+    """expectations_for (what the CLI uses) agrees with the scenario's identities."""
     inventory = write_inventory(tmp_path, SCENARIOS[scenario]("cisco_iosxe", None))
-    ours = [
-        e for e in expectations_from_session(api.open_session(inventory)) if e.device == "hq-edge1"
-    ]
+    ours = [e for e in expectations_for(*_planned(inventory)) if e.device == "hq-edge1"]
     assert ours == scenario_expectations(inventory)
+
+
+def _planned(inventory: Path) -> tuple[Any, Any]:
+    session = api.open_session(inventory)
+    return session.loaded.inventory, session.allocation

@@ -14,11 +14,11 @@ import pytest
 from netgen import api
 from netgen.cloudflare_api import IpsecTunnel, classify, read_response
 from netgen.errors import Diagnostic, Severity, UserError
-from netgen.importer import ImportResult, import_responses
+from netgen.importer import ImportResult
 from netgen.lock import dump_lock
 from netgen.output import atomic_write
 from netgen.secrets import fingerprint, new_store
-from tests.scenarios import SCENARIOS, tunnel_id, write_inventory
+from tests.scenarios import SCENARIOS, import_into, tunnel_id, write_inventory
 from tests.validators.vyos_schema import vendor_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,7 +192,7 @@ def test_psk_is_hidden_in_models() -> None:
 
 
 def test_lists_fill_the_lock(session: api.Session) -> None:
-    result = import_responses(session, LISTS)
+    result = import_into(session, LISTS)
     assert result.diagnostics == []
     entry = result.lock.tunnels["hq_a_cf1"]
     facts = entry.cloudflare
@@ -219,9 +219,9 @@ def test_lists_fill_the_lock(session: api.Session) -> None:
 
 def test_import_is_idempotent(session: api.Session) -> None:
     sources = [*LISTS, src("psk_generate_hq_a_cf1.json")]
-    first = import_responses(session, sources)
+    first = import_into(session, sources)
     again = write_lock(session, first)
-    second = import_responses(again, sources)
+    second = import_into(again, sources)
     assert dump_lock(second.lock) == dump_lock(first.lock)
     assert not second.lock_changed
     assert [c for c in second.changes if not c.startswith("psk")] == []
@@ -230,7 +230,7 @@ def test_import_is_idempotent(session: api.Session) -> None:
 def test_update_wins_over_older_responses_in_any_order(session: api.Session) -> None:
     files = [src("ipsec_tunnel_update.json"), src("ipsec_tunnels_create.json"), *LISTS]
     for order in (files, list(reversed(files))):
-        facts = import_responses(session, order).lock.tunnels["hq_a_cf1"].cloudflare
+        facts = import_into(session, order).lock.tunnels["hq_a_cf1"].cloudflare
         assert facts is not None and facts.modified_on == "2024-08-07T09:00:00.000001Z"
         assert facts.psk_generated_on == "2024-08-06T10:22:01.500000Z"
 
@@ -245,7 +245,7 @@ def test_get_and_update_shapes(session: api.Session) -> None:
             "gre_tunnel_update.json",
         )
     ]
-    result = import_responses(session, sources)
+    result = import_into(session, sources)
     lock = result.lock.tunnels
     assert {n for n, t in lock.items() if t.cloudflare} == {"hq_a_cf2", "hq_b_cf1", "hq_b_cf2"}
     hq_b_cf2 = lock["hq_b_cf2"].cloudflare
@@ -253,18 +253,18 @@ def test_get_and_update_shapes(session: api.Session) -> None:
 
 
 def test_missing_remote_identities_keep_what_the_lock_has(session: api.Session) -> None:
-    only_create = import_responses(session, [src("ipsec_tunnels_create.json")])
+    only_create = import_into(session, [src("ipsec_tunnels_create.json")])
     facts = only_create.lock.tunnels["hq_a_cf1"].cloudflare
     assert facts is not None and facts.id and facts.remote_identities is None
-    with_ids = write_lock(session, import_responses(session, LISTS))
-    later = import_responses(with_ids, [src("ipsec_tunnels_create.json")])
+    with_ids = write_lock(session, import_into(session, LISTS))
+    later = import_into(with_ids, [src("ipsec_tunnels_create.json")])
     kept = later.lock.tunnels["hq_a_cf1"].cloudflare
     assert kept is not None and kept.remote_identities is not None
 
 
 def test_tunnels_not_mentioned_stay_as_they_are(session: api.Session) -> None:
-    before = write_lock(session, import_responses(session, LISTS))
-    result = import_responses(before, [src("gre_tunnel_update.json")])
+    before = write_lock(session, import_into(session, LISTS))
+    result = import_into(before, [src("gre_tunnel_update.json")])
     for name, entry in result.lock.tunnels.items():
         if name != "hq_b_cf2":
             assert entry == before.lock.tunnels[name]
@@ -272,7 +272,7 @@ def test_tunnels_not_mentioned_stay_as_they_are(session: api.Session) -> None:
 
 def test_psk_from_the_same_batch(session: api.Session) -> None:
     store = new_store(b"\x01" * 16)
-    result = import_responses(session, [*LISTS, src("psk_generate_hq_a_cf1.json")], store=store)
+    result = import_into(session, [*LISTS, src("psk_generate_hq_a_cf1.json")], store=store)
     assert result.psks == {"hq_a_cf1": PSK1}
     fp = fingerprint(PSK1, store.salt)
     assert f"psk for hq_a_cf1 (fingerprint {fp})" in result.changes
@@ -283,15 +283,15 @@ def test_psk_from_the_same_batch(session: api.Session) -> None:
 
 
 def test_psk_by_id_from_the_lock(session: api.Session) -> None:
-    known = write_lock(session, import_responses(session, LISTS))
-    result = import_responses(known, [src("psk_generate_hq_a_cf2.json")])
+    known = write_lock(session, import_into(session, LISTS))
+    result = import_into(known, [src("psk_generate_hq_a_cf2.json")])
     assert result.psks == {"hq_a_cf2": "FAKE-PSK-hq-a-cf2-0002"}
     assert result.changes == ["psk for hq_a_cf2"]
 
 
 def test_psk_for_unknown_tunnel_id(session: api.Session) -> None:
     with pytest.raises(UserError) as exc:
-        import_responses(session, [src("psk_generate_hq_a_cf1.json")])
+        import_into(session, [src("psk_generate_hq_a_cf1.json")])
     (err,) = errors_of(exc)
     assert err.code == "NG620" and tunnel_id("hq_a_cf1") in err.message
     assert err.field == "result.ipsec_tunnel_id"
@@ -302,7 +302,7 @@ def test_psk_with_unsafe_characters(session: api.Session) -> None:
     psk = doc("psk_generate_hq_a_cf1.json")
     psk["result"]["psk"] = 'FAKE "PSK" with quotes'
     with pytest.raises(UserError) as exc:
-        import_responses(session, [*LISTS, src("psk.json", psk)])
+        import_into(session, [*LISTS, src("psk.json", psk)])
     (err,) = errors_of(exc)
     assert (err.code, err.field) == ("NG704", "result.psk") and "FAKE" not in err.format()
 
@@ -311,7 +311,7 @@ def test_psk_for_a_gre_tunnel(session: api.Session) -> None:
     psk = doc("psk_generate_hq_a_cf1.json")
     psk["result"]["ipsec_tunnel_id"] = tunnel_id("hq_b_cf1")
     with pytest.raises(UserError) as exc:
-        import_responses(session, [*LISTS, src("psk.json", psk)])
+        import_into(session, [*LISTS, src("psk.json", psk)])
     assert codes(errors_of(exc)) == ["NG614"]
 
 
@@ -327,7 +327,7 @@ def test_psk_for_a_gre_tunnel(session: api.Session) -> None:
 )
 def test_broken_files(session: api.Session, fixture: str, code: str, words: list[str]) -> None:
     with pytest.raises(UserError) as exc:
-        import_responses(session, [*LISTS, src(fixture)])
+        import_into(session, [*LISTS, src(fixture)])
     errs = errors_of(exc)
     assert {d.code for d in errs} == {code}
     assert all(d.position is not None and d.position.file == fixture for d in errs)
@@ -337,7 +337,7 @@ def test_broken_files(session: api.Session, fixture: str, code: str, words: list
 
 def test_every_cloudflare_error_is_reported(session: api.Session) -> None:
     with pytest.raises(UserError) as exc:
-        import_responses(session, [src("error_create.json")])
+        import_into(session, [src("error_create.json")])
     messages = [d.message for d in errors_of(exc)]
     assert messages == [
         "errors[0]: Cloudflare error 1101: name: tunnel name hq_a_cf1 is already in use",
@@ -348,7 +348,7 @@ def test_every_cloudflare_error_is_reported(session: api.Session) -> None:
 @pytest.mark.parametrize("cut", [10, 200, 333, -2])
 def test_truncated_anywhere(session: api.Session, cut: int) -> None:
     with pytest.raises(UserError) as exc:
-        import_responses(session, [("t.json", raw("ipsec_tunnels_list.json")[:cut])])
+        import_into(session, [("t.json", raw("ipsec_tunnels_list.json")[:cut])])
     (err,) = errors_of(exc)
     assert err.code == "NG601" and "truncated" in err.message
 
@@ -356,7 +356,7 @@ def test_truncated_anywhere(session: api.Session, cut: int) -> None:
 def test_json_syntax_error_has_line_and_column(session: api.Session) -> None:
     bad = b'{\n  "success": true,\n  "result": {"gre_tunnels": [}\n}\n'
     with pytest.raises(UserError) as exc:
-        import_responses(session, [("bad.json", bad)])
+        import_into(session, [("bad.json", bad)])
     (err,) = errors_of(exc)
     assert err.code == "NG601" and err.position is not None
     assert (err.position.line, err.position.column) == (3, 30)
@@ -368,7 +368,7 @@ def test_invalid_objects_never_echo_values(session: api.Session) -> None:
     lst = doc("ipsec_tunnels_list.json")
     lst["result"]["ipsec_tunnels"][1]["interface_address"] = "FAKE-PSK-not-an-address"
     with pytest.raises(UserError) as exc:
-        import_responses(session, [src("a.json", psk), src("b.json", lst)])
+        import_into(session, [src("a.json", psk), src("b.json", lst)])
     errs = errors_of(exc)
     assert {(d.code, d.field) for d in errs} == {
         ("NG605", "result.psk"),
@@ -437,7 +437,7 @@ def test_disagreements_are_errors_with_file_and_path(
 ) -> None:
     other = [s for s in LISTS if s[0] != fixture and "name" not in fields]
     with pytest.raises(UserError) as exc:
-        import_responses(session, [_mutated(fixture, index, **fields), *other])
+        import_into(session, [_mutated(fixture, index, **fields), *other])
     (err,) = errors_of(exc)
     assert (err.code, err.field) == (code, field)
     assert err.position is not None and err.position.file == fixture
@@ -447,7 +447,7 @@ def test_disagreements_are_errors_with_file_and_path(
 def test_ipsec_without_customer_endpoint_is_fine(session: api.Session) -> None:
     data = doc("ipsec_tunnels_list.json")
     del data["result"]["ipsec_tunnels"][0]["customer_endpoint"]
-    result = import_responses(session, [src("l.json", data)])
+    result = import_into(session, [src("l.json", data)])
     facts = result.lock.tunnels["branch_1a_cf1"].cloudflare
     assert facts is not None and facts.customer_endpoint is None
 
@@ -459,7 +459,7 @@ def test_errors_from_several_files_are_all_reported(session: api.Session) -> Non
         src("truncated.json"),
     ]
     with pytest.raises(UserError) as exc:
-        import_responses(session, sources)
+        import_into(session, sources)
     assert sorted(codes(errors_of(exc))) == ["NG601", "NG604", "NG610"]
 
 
@@ -468,7 +468,7 @@ def test_unknown_tunnel_is_a_warning(session: api.Session) -> None:
     extra = copy.deepcopy(data["result"]["ipsec_tunnels"][0])
     extra.update(name="legacy_tun", id="f" * 32, interface_address="10.252.9.0/31")
     data["result"]["ipsec_tunnels"].append(extra)
-    result = import_responses(session, [src("ipsec_tunnels_list.json", data)])
+    result = import_into(session, [src("ipsec_tunnels_list.json", data)])
     (warn,) = result.diagnostics
     assert (warn.code, warn.severity, warn.field) == (
         "NG621",
@@ -479,12 +479,12 @@ def test_unknown_tunnel_is_a_warning(session: api.Session) -> None:
 
 
 def test_lock_id_mismatch_and_conflicting_batch(session: api.Session) -> None:
-    known = write_lock(session, import_responses(session, LISTS))
+    known = write_lock(session, import_into(session, LISTS))
     with pytest.raises(UserError) as exc:
-        import_responses(known, [_mutated("ipsec_tunnels_list.json", 2, id="e" * 32)])
+        import_into(known, [_mutated("ipsec_tunnels_list.json", 2, id="e" * 32)])
     assert codes(errors_of(exc)) == ["NG615"]
     with pytest.raises(UserError) as exc:
-        import_responses(
+        import_into(
             session,
             [_mutated("ipsec_tunnels_list.json", 2, id="e" * 32), src("ipsec_tunnels_create.json")],
         )
@@ -492,14 +492,14 @@ def test_lock_id_mismatch_and_conflicting_batch(session: api.Session) -> None:
 
 
 def test_older_response_than_the_lock_is_skipped(session: api.Session) -> None:
-    newer = write_lock(session, import_responses(session, [src("ipsec_tunnel_update.json")]))
-    result = import_responses(newer, [src("ipsec_tunnels_create.json")])
+    newer = write_lock(session, import_into(session, [src("ipsec_tunnel_update.json")]))
+    result = import_into(newer, [src("ipsec_tunnels_create.json")])
     assert codes(result.diagnostics) == ["NG622"]
     assert result.lock == newer.lock
 
 
 def test_routes_response_is_skipped_with_a_warning(session: api.Session) -> None:
-    result = import_responses(session, [*LISTS, src("routes_create.json")])
+    result = import_into(session, [*LISTS, src("routes_create.json")])
     assert codes(result.diagnostics) == ["NG606"]
 
 
@@ -508,13 +508,13 @@ def test_routes_response_is_skipped_with_a_warning(session: api.Session) -> None
 
 def test_adopt_takes_cloudflares_address(session: api.Session) -> None:
     moved = _mutated("ipsec_tunnels_list.json", 2, interface_address="10.252.3.0/31")
-    result = import_responses(session, [moved], adopt=True)
+    result = import_into(session, [moved], adopt=True)
     assert str(result.lock.tunnels["hq_a_cf1"].interface_address) == "10.252.3.0/31"
     assert result.lock.tunnels["hq_a_cf1"].index == session.allocation.assignments["hq_a_cf1"].index
     assert "hq_a_cf1: interface_address adopted from Cloudflare" in result.changes
     again = write_lock(session, result)
     assert str(again.allocation.assignments["hq_a_cf1"].interface_address) == "10.252.3.0/31"
-    assert dump_lock(import_responses(again, [moved], adopt=True).lock) == dump_lock(result.lock)
+    assert dump_lock(import_into(again, [moved], adopt=True).lock) == dump_lock(result.lock)
 
 
 @pytest.mark.parametrize(
@@ -531,7 +531,7 @@ def test_adopt_checks_the_address(
     session: api.Session, index: int, address: str, code: str, words: str
 ) -> None:
     with pytest.raises(UserError) as exc:
-        import_responses(
+        import_into(
             session,
             [_mutated("ipsec_tunnels_list.json", index, interface_address=address)],
             adopt=True,
@@ -542,14 +542,14 @@ def test_adopt_checks_the_address(
 
 def test_adopt_a_free_slash_30(session: api.Session) -> None:
     moved = _mutated("ipsec_tunnels_list.json", 2, interface_address="10.252.3.1/30")
-    result = import_responses(session, [moved], adopt=True)
+    result = import_into(session, [moved], adopt=True)
     assert str(result.lock.tunnels["hq_a_cf1"].interface_address) == "10.252.3.1/30"
 
 
 def test_adopt_does_not_override_an_inventory_pin(session: api.Session) -> None:
     moved = _mutated("gre_tunnels_list.json", 0, interface_address="10.252.3.0/31")
     with pytest.raises(UserError) as exc:
-        import_responses(session, [moved], adopt=True)
+        import_into(session, [moved], adopt=True)
     (err,) = errors_of(exc)
     assert err.code == "NG612" and err.hint and "10.252.3.0/31" in err.hint
 
@@ -561,7 +561,7 @@ def test_acme_example_responses_import_cleanly(tmp_path: Path) -> None:
     shutil.copy(ACME / "inventory.yaml", tmp_path / "inventory.yaml")
     session = api.open_session(tmp_path / "inventory.yaml")
     files = sorted((ACME / "responses").glob("*.json"))
-    result = import_responses(session, [(f"responses/{f.name}", f.read_bytes()) for f in files])
+    result = import_into(session, [(f"responses/{f.name}", f.read_bytes()) for f in files])
     assert result.diagnostics == []
     assert all(t.cloudflare and t.cloudflare.id for t in result.lock.tunnels.values())
     ipsec = {

@@ -16,9 +16,8 @@ import yaml
 from netgen import api
 from netgen import secrets as sec
 from netgen.errors import Severity, UserError
-from netgen.importer import import_responses
 from netgen.lock import CloudflareFacts, LockFile
-from tests.scenarios import SCENARIOS, tunnel_id, write_inventory
+from tests.scenarios import SCENARIOS, import_into, tunnel_id, write_inventory
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "responses"
 PSK = "FAKE-PSK-unit-test-0123456789"
@@ -327,7 +326,7 @@ def test_generate_secrets(session: api.Session) -> None:
 
 def test_imported_psks_are_stored_idempotently(session: api.Session, tmp_path: Path) -> None:
     names = ["ipsec_tunnels_list.json", "psk_generate_hq_a_cf1.json", "psk_generate_hq_a_cf2.json"]
-    imported = import_responses(session, [(n, (FIXTURES / n).read_bytes()) for n in names])
+    imported = import_into(session, [(n, (FIXTURES / n).read_bytes()) for n in names])
     store, changes = sec.apply_imported(
         sec.new_store(b"\x01" * 16), imported.psks, imported.lock, clock=clock
     )
