@@ -84,7 +84,7 @@ def write_fleet(directory: Path, devices: int, vendors: list[str]) -> Path:
 def add_identities(inventory: Path) -> None:
     """Record fake API identities in the lock, as `netgen import` would."""
     from netgen import api
-    from netgen.lock import CloudflareFacts, LockFile, RemoteIdentities, dump_lock
+    from netgen.state.lock import CloudflareFacts, LockFile, RemoteIdentities, dump_lock
 
     session = api.open_session(inventory)
     tunnels = {}
@@ -123,7 +123,7 @@ def run_floor(inventory: Path, out: Path) -> list[dict[str, Any]]:
     import jinja2
     from pydantic import BaseModel
 
-    from netgen.resources import data_dir
+    from netgen.core.resources import data_dir
 
     class Wan(BaseModel):
         name: str
@@ -244,8 +244,8 @@ end
 
 def run_netgen(inventory: Path, out: Path) -> list[dict[str, Any]]:
     from netgen import api
-    from netgen.output import write_tree
-    from netgen.sources import paused_gc
+    from netgen.core.documents import paused_gc
+    from netgen.render.output import write_tree
 
     t = Timer()
     with paused_gc():
@@ -288,7 +288,7 @@ def main() -> None:
     if args.child:
         child(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return
-    from netgen.vendors import load_registry
+    from netgen.vendors.registry import load_registry
 
     vendors = args.vendors.split(",") if args.vendors else load_registry().ids()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="netgen-bench-"))

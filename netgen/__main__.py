@@ -1,6 +1,6 @@
 """`python -m netgen`."""
 
-from netgen.cli import main
+from netgen.cli.app import main
 
 if __name__ == "__main__":
     main()

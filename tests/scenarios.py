@@ -14,10 +14,10 @@ from typing import Any
 import yaml
 
 from netgen import api
-from netgen.importer import ImportResult, import_responses
-from netgen.lock import CloudflareFacts, LockFile, RemoteIdentities, dump_lock
-from netgen.output import atomic_write
-from netgen.render import RenderedFile
+from netgen.render.environment import RenderedFile
+from netgen.render.output import atomic_write
+from netgen.state.importer import ImportResult, import_responses
+from netgen.state.lock import CloudflareFacts, LockFile, RemoteIdentities, dump_lock
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 
@@ -291,7 +291,7 @@ def device_texts(files: list[RenderedFile]) -> dict[str, str]:
 def import_into(
     session: api.Session, sources: list[tuple[str, bytes]], **kwargs: Any
 ) -> ImportResult:
-    """netgen.importer.import_responses for an opened session (no files written)."""
+    """netgen.state.importer.import_responses for an opened session (no files written)."""
     return import_responses(
         session.loaded.inventory, session.allocation.lock, session.lock, sources, **kwargs
     )

@@ -44,7 +44,8 @@ def test_wheel_ships_templates_and_vendors(tmp_path: Path) -> None:
             "-I",
             "-c",
             "import sys; sys.path.insert(0, sys.argv[1]);"
-            "from netgen.resources import data_dir; from netgen.vendors import load_registry;"
+            "from netgen.core.resources import data_dir;"
+            "from netgen.vendors.registry import load_registry;"
             "print(data_dir('templates')); print(','.join(load_registry().ids()))",
             str(site),
         ],

@@ -11,9 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network, ip_address
 
-from netgen import crypto
-from netgen.addressing import in_allowed_range
-from netgen.cloudflare import facts
+from netgen.cloudflare import crypto, facts
+from netgen.cloudflare.addressing import in_allowed_range
 from netgen.lint.model import (
     At,
     ConfigFacts,
@@ -28,7 +27,7 @@ from netgen.lint.model import (
 )
 from netgen.lint.rules import RULES
 from netgen.lint.syntax import ios, junos_set, swanctl, vyos_set
-from netgen.vendors import VendorProfile
+from netgen.vendors.registry import VendorProfile
 
 Parser = Callable[[Sequence[Source]], ConfigFacts]
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from netgen.addressing import tunnel_sides
-from netgen.allocate import Allocation
-from netgen.model.neutral import Inventory
-from netgen.plan_build import local_identity
+from netgen.cloudflare.addressing import tunnel_sides
+from netgen.inventory.model import Inventory
+from netgen.plan.build import local_identity
+from netgen.state.allocate import Allocation
 
 T = TypeVar("T")
 
@@ -169,7 +169,7 @@ class At(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Algo:
-    """One algorithm of a proposal in neutral tokens (see netgen.crypto).
+    """One algorithm of a proposal in neutral tokens (see netgen.cloudflare.crypto).
 
     ``kind`` is encryption | integrity | prf | dh | esn; ``token`` the neutral name (e.g.
     ``aes-256-gcm``, ``sha256``, ``20``) or, for algorithms netgen has no name for, the vendor

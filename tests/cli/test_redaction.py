@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from netgen.cli import app
+from netgen.cli.app import app
 from tests.scenarios import SCENARIOS, write_inventory
 
 PSK = "FAKEpskRedactionProbe0123456789abcdefXYZ"
@@ -105,13 +105,13 @@ def test_files_hold_the_psk_only_where_revealed(workspace: Path, tmp_path: Path)
 def test_debug_traceback_of_an_internal_error_does_not_leak(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import netgen.api
+    import netgen.api.rendering
 
     def explode(*args: object, **kwargs: object) -> None:
         psk = PSK  # a secret in a local variable of the failing frame
         raise RuntimeError(f"boom ({len(psk)})")
 
-    monkeypatch.setattr(netgen.api, "render_with_digest", explode)
+    monkeypatch.setattr(netgen.api.rendering, "render_with_digest", explode)
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
     result = CliRunner().invoke(
         app,

@@ -35,8 +35,8 @@ from pathlib import Path
 import pytest
 
 from netgen import api
-from netgen.crypto import CryptoSuite
-from netgen.vendors import load_registry
+from netgen.cloudflare.crypto import CryptoSuite
+from netgen.vendors.registry import load_registry
 from tests.scenarios import SCENARIO_NEEDS, SCENARIOS, identities_for, render_scenario
 
 from .cloudflare_responder import ResponderTunnel, responder_swanctl_conf

@@ -28,9 +28,10 @@ import pytest
 import yaml
 
 from netgen import api
-from netgen import secrets as sec
-from netgen.lock import LockFile, dump_lock, load_lock
-from netgen.statefiles import CRASH_ENV
+from netgen.core.files import CRASH_ENV
+from netgen.state import secrets as sec
+from netgen.state.lock import LockFile, dump_lock
+from netgen.state.lock_read import load_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 ACME = ROOT / "examples" / "acme"

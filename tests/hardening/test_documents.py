@@ -24,22 +24,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netgen import api
-from netgen import secrets as sec
-from netgen.addressing import in_allowed_range, tunnel_sides
-from netgen.cloudflare_api import read_response
-from netgen.errors import Diagnostic, Severity, UserError
-from netgen.lock import (
+from netgen.cloudflare.addressing import in_allowed_range, tunnel_sides
+from netgen.cloudflare.responses import read_response
+from netgen.core.documents import MAX_DOCUMENT_BYTES, load_yaml_text, read_bytes
+from netgen.core.errors import Diagnostic, Severity, UserError
+from netgen.render.output import atomic_write
+from netgen.state import secrets as sec
+from netgen.state.lock import (
     LOCK_END,
     LockFile,
     dump_lock,
     interface_address_problem,
-    load_lock,
-    parse_lock_text,
 )
-from netgen.lock_fast import parse_canonical_lock
-from netgen.output import atomic_write
-from netgen.sources import MAX_DOCUMENT_BYTES, load_yaml_text, read_bytes
-from netgen.vendors import load_registry
+from netgen.state.lock_read import load_lock, parse_canonical_lock, parse_lock_text
+from netgen.vendors.registry import load_registry
 from tests.scenarios import SCENARIOS, import_into, write_inventory
 
 ROOT = Path(__file__).resolve().parents[2]

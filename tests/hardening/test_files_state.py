@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 
 from netgen import api
-from netgen import secrets as sec
-from netgen.errors import UserError
-from netgen.lock import LockFile, dump_lock, load_lock
-from netgen.output import recover_output
-from netgen.statefiles import WRITER_LOCK_NAME, Notify, writer_lock
+from netgen.core.errors import UserError
+from netgen.core.files import WRITER_LOCK_NAME, Notify, writer_lock
+from netgen.render.output import recover_output
+from netgen.state import secrets as sec
+from netgen.state.lock import LockFile, dump_lock
+from netgen.state.lock_read import load_lock
 from tests.scenarios import SCENARIOS, write_inventory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -446,7 +447,7 @@ class Interleaved:
 def interleave(
     monkeypatch: pytest.MonkeyPatch, name: str, other: Callable[[Notify], object]
 ) -> Interleaved:
-    """Start ``other`` in a thread the first time ``netgen.secrets.<name>`` is called, i.e. in
+    """Start ``other`` in a thread the first time ``netgen.state.secrets.<name>`` is called, i.e. in
     the middle of a read-modify-write, and go on once ``other`` has finished or waits for the
     writer lock. Without the lock, ``other``'s write lands in between and is lost."""
     real = getattr(sec, name)
@@ -557,7 +558,7 @@ def test_disk_full_writing_secrets_is_ng901(
 def test_cli_disk_full_exits_1_not_70(inventory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from netgen.cli import app
+    from netgen.cli.app import app
 
     (inventory.parent / "netgen.lock.yaml").unlink()
     enospc(monkeypatch)

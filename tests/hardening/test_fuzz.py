@@ -22,10 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netgen import api
-from netgen.cloudflare_api import Classified, read_response
-from netgen.errors import UserError
-from netgen.lock import load_lock, parse_lock_text
-from netgen.lock_fast import parse_canonical_lock
+from netgen.cloudflare.responses import Classified, read_response
+from netgen.core.errors import UserError
+from netgen.state.lock_read import load_lock, parse_canonical_lock, parse_lock_text
 from tests.scenarios import SCENARIOS, import_into, write_inventory
 
 ROOT = Path(__file__).resolve().parents[2]

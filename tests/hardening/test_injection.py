@@ -1,10 +1,10 @@
 """No inventory, lock, secrets or API string can add a line to a config or a command to a script.
 
-Every outside string reaches the output through its vendor's encoder (netgen/encoding.py). The
-property test feeds hostile strings into every string field and the PSK for every vendor and
-checks that a render either fails with the field's NG code, or is byte-for-byte the clean render
-with a marker value replaced by the hostile one (the value landed only where the marker was, so
-it added no line, no word and no command).
+Every outside string reaches the output through its vendor's encoder
+(netgen/vendors/encoding.py). The property test feeds hostile strings into every string field
+and the PSK for every vendor and checks that a render either fails with the field's NG code,
+or is byte-for-byte the clean render with a marker value replaced by the hostile one (the value
+landed only where the marker was, so it added no line, no word and no command).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netgen import api
-from netgen.errors import UserError, safe_text
-from netgen.lock import CloudflareFacts, LockFile, RemoteIdentities, dump_lock
-from netgen.vendors import load_registry
+from netgen.core.errors import UserError, safe_text
+from netgen.state.lock import CloudflareFacts, LockFile, RemoteIdentities, dump_lock
+from netgen.vendors.registry import load_registry
 from tests.scenarios import SCENARIOS, identities_for, tunnel_id, write_inventory
 
 REGISTRY = load_registry()

@@ -17,7 +17,7 @@ from netgen.lint import (
     lint_text,
 )
 from netgen.lint.engine import NotLintableError
-from netgen.vendors import load_registry
+from netgen.vendors.registry import load_registry
 
 REGISTRY = load_registry()
 V = REGISTRY.vendors

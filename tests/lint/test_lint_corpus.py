@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from netgen.lint import RULES, Severity, Source, lint_sources
-from netgen.vendors import load_registry
+from netgen.vendors.registry import load_registry
 from tests.lint.test_lint_rendered import scenario_expectations
 from tests.scenarios import SCENARIOS, write_inventory
 

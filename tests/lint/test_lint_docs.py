@@ -7,7 +7,7 @@ from pathlib import Path
 
 from netgen.lint import RULES
 from netgen.lint.rules import markdown
-from netgen.vendors import load_registry
+from netgen.vendors.registry import load_registry
 
 DOC = Path(__file__).parents[2] / "docs" / "lint.md"
 BLOCK = re.compile(r"<!-- BEGIN RULES[^>]*-->\n(.*)<!-- END RULES -->", re.S)

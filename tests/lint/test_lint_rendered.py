@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from netgen import api
-from netgen.addressing import tunnel_sides
+from netgen.cloudflare.addressing import tunnel_sides
 from netgen.lint import (
     Finding,
     Severity,

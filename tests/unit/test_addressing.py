@@ -6,7 +6,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 import pytest
 
-from netgen.addressing import in_allowed_range, public_unicast_problem, tunnel_sides
+from netgen.cloudflare.addressing import in_allowed_range, public_unicast_problem, tunnel_sides
 
 
 @pytest.mark.parametrize(

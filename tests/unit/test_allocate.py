@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netgen import api
-from netgen.errors import UserError
-from netgen.lock import load_lock
+from netgen.core.errors import UserError
+from netgen.state.lock_read import load_lock
 
 
 def inventory(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from netgen.codes import CODES
+from netgen.core.codes import CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 

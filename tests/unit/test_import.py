@@ -12,12 +12,12 @@ import jsonschema
 import pytest
 
 from netgen import api
-from netgen.cloudflare_api import IpsecTunnel, classify, read_response
-from netgen.errors import Diagnostic, Severity, UserError
-from netgen.importer import ImportResult
-from netgen.lock import dump_lock
-from netgen.output import atomic_write
-from netgen.secrets import fingerprint, new_store
+from netgen.cloudflare.responses import IpsecTunnel, classify, read_response
+from netgen.core.errors import Diagnostic, Severity, UserError
+from netgen.render.output import atomic_write
+from netgen.state.importer import ImportResult
+from netgen.state.lock import dump_lock
+from netgen.state.secrets import fingerprint, new_store
 from tests.scenarios import SCENARIOS, import_into, tunnel_id, write_inventory
 from tests.validators.vyos_schema import vendor_data_dir
 

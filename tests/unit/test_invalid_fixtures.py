@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from netgen import api
-from netgen.codes import CODES
-from netgen.errors import UserError
+from netgen.core.codes import CODES
+from netgen.core.errors import UserError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "invalid"
 EXPECT = re.compile(r"^# expect: (NG\d{3}):(\d+)$")

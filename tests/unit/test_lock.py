@@ -8,16 +8,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netgen.lock import (
+from netgen.state.lock import (
     LOCK_END,
     CloudflareFacts,
     LockFile,
     LockTunnel,
     RemoteIdentities,
     dump_lock,
-    parse_lock_text,
 )
-from netgen.lock_fast import parse_canonical_lock
+from netgen.state.lock_read import parse_canonical_lock, parse_lock_text
 
 # names and values YAML would misread if left unquoted are part of the alphabet on purpose
 words = st.one_of(
@@ -103,7 +102,7 @@ def test_hand_edited_lock_falls_back_to_the_full_reader() -> None:
 
 def test_characters_beyond_the_bmp_round_trip_through_the_lock() -> None:
     """JSON writes U+1F600 as a surrogate pair, which YAML refuses: the writer uses \\U."""
-    from netgen.lock import string_scalar
+    from netgen.state.lock import string_scalar
 
     for text in ("😀", "a😀b\n", "x\U0010ffff"):
         assert yaml.safe_load(f"k: {string_scalar(text)}")["k"] == text

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from netgen import api
-from netgen.addressing import tunnel_sides
+from netgen.cloudflare.addressing import tunnel_sides
 from tests.scenarios import SCENARIOS, write_inventory
 from tests.validators.vyos_schema import vendor_data_dir
 

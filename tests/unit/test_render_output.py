@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from netgen import api
-from netgen.errors import UserError
-from netgen.render import make_environment
+from netgen.core.errors import UserError
+from netgen.render.environment import make_environment
 from tests.scenarios import SCENARIOS, write_inventory
 
 

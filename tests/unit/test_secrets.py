@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from netgen import api
-from netgen import secrets as sec
-from netgen.errors import Severity, UserError
-from netgen.lock import CloudflareFacts, LockFile
+from netgen.core.errors import Severity, UserError
+from netgen.state import secrets as sec
+from netgen.state.lock import CloudflareFacts, LockFile
 from tests.scenarios import SCENARIOS, import_into, tunnel_id, write_inventory
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "responses"

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from netgen.model.inventory_schema import SettingsIn, TunnelIn
+from netgen.inventory.schema import SettingsIn, TunnelIn
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "inventory.md"
 

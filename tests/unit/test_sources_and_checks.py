@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from netgen import api
-from netgen.errors import Severity, UserError
-from netgen.lock import parse_lock_text
-from netgen.sources import load_yaml_text
+from netgen.core.documents import load_yaml_text
+from netgen.core.errors import Severity, UserError
+from netgen.state.lock_read import parse_lock_text
 from tests.scenarios import SCENARIOS, base, write_inventory
 
 
@@ -90,8 +90,8 @@ def test_capability_gate_names_device_and_feature(tmp_path: Path) -> None:
 def test_template_error_names_template_line_and_device(tmp_path: Path) -> None:
     import shutil
 
-    from netgen.resources import data_dir
-    from netgen.vendors import load_registry
+    from netgen.core.resources import data_dir
+    from netgen.vendors.registry import load_registry
 
     templates = tmp_path / "templates"
     shutil.copytree(data_dir("templates"), templates)

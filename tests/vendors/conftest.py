@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from netgen.vendors import load_registry
+from netgen.vendors.registry import load_registry
 from tests.scenarios import SCENARIOS, vendor_can_render
 
 REGISTRY = load_registry()

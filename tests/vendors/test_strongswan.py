@@ -20,9 +20,9 @@ from typing import Any, Union
 import pytest
 
 from netgen import api
-from netgen.errors import UserError
-from netgen.model.neutral import Inventory, Tunnel, WanLink
-from netgen.vendors import load_registry
+from netgen.core.errors import UserError
+from netgen.inventory.model import Inventory, Tunnel, WanLink
+from netgen.vendors.registry import load_registry
 from tests.scenarios import (
     SCENARIO_NEEDS,
     SCENARIOS,

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from netgen import api
-from netgen.errors import UserError
-from netgen.model.neutral import Device, Inventory, Tunnel, WanLink
+from netgen.core.errors import UserError
+from netgen.inventory.model import Device, Inventory, Tunnel, WanLink
 from tests.scenarios import (
     SCENARIO_NEEDS,
     SCENARIOS,

@@ -1,0 +1,60 @@
+"""The library interface: small functions that take paths or plain data and return typed
+results. The CLI is a thin layer over them; nothing here prints or exits. Wrong inputs raise
+:class:`~netgen.core.errors.UserError` carrying every diagnostic.
+
+- :mod:`.session`: open an inventory (inventory, lock, allocation, vendors) and plan devices
+- :mod:`.planning`: ``validate`` and ``plan``
+- :mod:`.rendering`: ``render`` (and ``--check``)
+- :mod:`.state`: ``import`` of API responses and the secrets store
+- :mod:`.linting`: ``vendors`` and ``lint``
+"""
+
+from netgen.api.linting import lint_configs, vendors
+from netgen.api.planning import PlanResult, ValidateResult, plan, validate
+from netgen.api.rendering import RenderJob, RenderResult, render, render_files, render_job
+from netgen.api.session import (
+    Session,
+    check_state_files,
+    device_plans,
+    iter_device_plans,
+    open_session,
+    plan_inputs,
+    write_lock_file,
+)
+from netgen.api.state import (
+    ImportSummary,
+    SecretsListing,
+    import_responses,
+    resolve_secrets,
+    secrets_generate,
+    secrets_list,
+    secrets_set,
+)
+
+__all__ = [
+    "ImportSummary",
+    "PlanResult",
+    "RenderJob",
+    "RenderResult",
+    "SecretsListing",
+    "Session",
+    "ValidateResult",
+    "check_state_files",
+    "device_plans",
+    "import_responses",
+    "iter_device_plans",
+    "lint_configs",
+    "open_session",
+    "plan",
+    "plan_inputs",
+    "render",
+    "render_files",
+    "render_job",
+    "resolve_secrets",
+    "secrets_generate",
+    "secrets_list",
+    "secrets_set",
+    "validate",
+    "vendors",
+    "write_lock_file",
+]

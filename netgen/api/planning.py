@@ -1,0 +1,141 @@
+"""`validate` and `plan`: the checks, the allocation and the API payloads, without rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netgen.api.session import (
+    check_state_files,
+    device_plans,
+    open_session,
+    plan_inputs,
+    write_lock_file,
+)
+from netgen.cloudflare.addressing import tunnel_sides
+from netgen.cloudflare.payloads import build_payloads
+from netgen.core.errors import Diagnostic
+from netgen.core.files import (
+    Notify,
+    writer_lock,
+)
+
+# -- validate ------------------------------------------------------------------------------
+
+
+@dataclass
+class ValidateResult:
+    inventory: Path
+    sites: int
+    devices: int
+    tunnels: int
+    diagnostics: list[Diagnostic]
+
+
+def validate(inventory: str | Path) -> ValidateResult:
+    """All errors and warnings: schema, Cloudflare rules, allocation and vendor capabilities."""
+    session = open_session(inventory)
+    device_plans(plan_inputs(session, allow_placeholders=True))
+    inv = session.loaded.inventory
+    return ValidateResult(
+        session.path, len(inv.sites), len(inv.devices()), len(inv.tunnels), session.diagnostics
+    )
+
+
+# -- plan ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanResult:
+    tunnels: list[dict[str, Any]]
+    orphans: list[dict[str, Any]]
+    payloads: dict[str, list[dict[str, Any]]]
+    diagnostics: list[Diagnostic]
+    lock_path: Path
+    lock_changed: bool
+    lock_written: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tunnels": self.tunnels,
+            "orphans": self.orphans,
+            "payloads": self.payloads,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "lock": {
+                "path": str(self.lock_path),
+                "changed": self.lock_changed,
+                "written": self.lock_written,
+            },
+        }
+
+
+def plan(
+    inventory: str | Path,
+    *,
+    write_lock: bool = False,
+    prune: bool = False,
+    notify: Notify | None = None,
+) -> PlanResult:
+    """Allocations, names, statuses and API payloads; writes the lock only when asked (then
+    under the writer lock, from reading the lock to writing it)."""
+    if not write_lock:
+        return _plan(inventory, write_lock=False, prune=prune)
+    with writer_lock(Path(inventory).parent, notify=notify):
+        check_state_files(Path(inventory))
+        return _plan(inventory, write_lock=True, prune=prune)
+
+
+def _plan(inventory: str | Path, *, write_lock: bool, prune: bool) -> PlanResult:
+    session = open_session(inventory, prune=prune)
+    inv = session.loaded.inventory
+    alloc = session.allocation
+    rows: list[dict[str, Any]] = []
+    for name in sorted(inv.tunnels, key=lambda n: (inv.tunnels[n].site, inv.tunnels[n].device, n)):
+        t = inv.tunnels[name]
+        a = alloc.assignments[name]
+        sides = tunnel_sides(a.interface_address)
+        endpoint = inv.endpoint(t.endpoint)
+        rows.append(
+            {
+                "name": name,
+                "site": t.site,
+                "device": t.device,
+                "wan": t.wan,
+                "endpoint": t.endpoint,
+                "endpoint_address": str(endpoint.address) if endpoint else None,
+                "type": t.settings.tunnel_type,
+                "interface_address": str(a.interface_address),
+                "cloudflare_address": str(sides.cloudflare),
+                "customer_address": str(sides.customer),
+                "index": a.index,
+                "priority": t.priority,
+                "status": a.status.value,
+            }
+        )
+    orphans = [
+        {
+            "name": n,
+            "site": e.site,
+            "device": e.device,
+            "wan": e.wan,
+            "endpoint": e.endpoint,
+            "interface_address": str(e.interface_address),
+            "index": e.index,
+            "status": "released" if prune else "orphaned",
+        }
+        for n, e in sorted(alloc.orphans.items())
+    ]
+    written = False
+    if write_lock and alloc.changed:
+        write_lock_file(session)
+        written = True
+    return PlanResult(
+        rows,
+        orphans,
+        build_payloads(inv, alloc),
+        session.diagnostics,
+        session.lock_path,
+        alloc.changed,
+        written,
+    )

@@ -1,0 +1,302 @@
+"""`render`: every selected device's files streamed into the output tree, and `--check`."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from netgen import __version__
+from netgen.api.session import (
+    Session,
+    check_state_files,
+    iter_device_plans,
+    open_session,
+    plan_inputs,
+    write_lock_file,
+)
+from netgen.api.state import resolve_secrets
+from netgen.cloudflare.payloads import build_payloads
+from netgen.core.documents import digest_bytes, paused_gc
+from netgen.core.errors import Diagnostic, Severity, UserError, sort_diagnostics
+from netgen.core.files import (
+    Notify,
+    writer_lock,
+)
+from netgen.plan.build import reveal_psks
+from netgen.plan.model import PlanInputs
+from netgen.render.environment import RenderedFile, make_environment, render_with_digest
+from netgen.render.output import (
+    MANIFEST,
+    diff_tree,
+    json_lines_array,
+    manifest_file,
+    owned_files,
+    prepare_output,
+    read_owned,
+    write_tree,
+)
+
+# -- render --------------------------------------------------------------------------------
+
+
+@dataclass
+class RenderResult:
+    files: list[RenderedFile]
+    out_dir: Path | None
+    written: bool
+    drift: list[tuple[str, str]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    lock_written: bool = False
+    # MANIFEST entries of a streamed write (files then holds no contents)
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def manifest(self) -> list[dict[str, Any]]:
+        """Path, sha256, size and secret mark of every file (MANIFEST.json included)."""
+        if self.entries:
+            return self.entries
+        return [
+            {
+                "path": f.path,
+                "sha256": hashlib.sha256(f.content).hexdigest(),
+                "size": len(f.content),
+                "secret": f.secret,
+            }
+            for f in self.files
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "out_dir": str(self.out_dir) if self.out_dir else None,
+            "written": self.written,
+            "files": self.manifest(),
+            "drift": [{"path": p, "change": c} for p, c in self.drift],
+            "lock_written": self.lock_written,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+@dataclass
+class RenderJob:
+    """One rendering run: the files come from :meth:`files` one device at a time, so a fleet
+    is never held in memory at once; the manifest header is known up front."""
+
+    session: Session
+    inputs: PlanInputs
+    keep: Callable[[str, str], bool]
+    manifest_header: dict[str, Any]
+
+    def files(self) -> Iterator[RenderedFile]:
+        """Every selected device's files, then the API payloads (not MANIFEST.json).
+
+        Devices are planned and rendered one by one; every device's errors are collected and
+        raised together after the last one (writers stage their output, so nothing lands).
+        """
+        inputs, registry = self.inputs, self.session.registry
+        env = make_environment(registry.templates_root)
+        reveal = inputs.reveal_secrets and bool(inputs.psks)
+        with paused_gc():
+            for plan in iter_device_plans(inputs, self.keep):
+                vendor = registry.vendors[plan.vendor]
+                revealed = reveal_psks(plan, inputs.psks, vendor) if reveal else None
+                yield from render_with_digest(env, vendor, plan, revealed)
+        payloads = build_payloads(inputs.inventory, self.session.allocation)
+        for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
+            yield RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key]))
+
+
+def render_job(
+    session: Session,
+    *,
+    sites: Iterable[str] = (),
+    devices: Iterable[str] = (),
+    psks: dict[str, str] | None = None,
+    reveal_secrets: bool = False,
+    allow_placeholders: bool = False,
+) -> RenderJob:
+    site_set, device_set = set(sites), set(devices)
+    _check_filters(session, site_set, device_set)
+    inputs = plan_inputs(
+        session, psks=psks, reveal_secrets=reveal_secrets, allow_placeholders=allow_placeholders
+    )
+
+    def keep(site: str, device: str) -> bool:
+        return (not site_set or site in site_set) and (not device_set or device in device_set)
+
+    header = {
+        "netgen": __version__,
+        "inputs": {
+            "inventory": {"path": session.path.name, "sha256": session.loaded.inventory.digest},
+            "lock": {
+                "path": session.lock_path.name,
+                "sha256": digest_bytes(session.lock_text.encode()),
+            },
+        },
+        "filters": {"sites": sorted(site_set), "devices": sorted(device_set)},
+    }
+    return RenderJob(session, inputs, keep, header)
+
+
+def render_files(
+    session: Session,
+    *,
+    sites: Iterable[str] = (),
+    devices: Iterable[str] = (),
+    psks: dict[str, str] | None = None,
+    reveal_secrets: bool = False,
+    allow_placeholders: bool = False,
+) -> list[RenderedFile]:
+    """Render every selected device, the API payloads and MANIFEST.json, in memory."""
+    job = render_job(
+        session,
+        sites=sites,
+        devices=devices,
+        psks=psks,
+        reveal_secrets=reveal_secrets,
+        allow_placeholders=allow_placeholders,
+    )
+    files = list(job.files())
+    files.append(manifest_file(files, job.manifest_header))
+    files.sort(key=lambda f: f.path)
+    return files
+
+
+def _check_filters(session: Session, sites: set[str], devices: set[str]) -> None:
+    inv = session.loaded.inventory
+    known_sites = {s.name for s in inv.sites}
+    known_devices = {d.name for d in inv.devices()}
+    diags = [
+        Diagnostic(
+            "NG508",
+            f"--site {s!r} matches no site",
+            hint="sites: " + ", ".join(sorted(known_sites)),
+        )
+        for s in sorted(sites - known_sites)
+    ]
+    diags += [
+        Diagnostic(
+            "NG508",
+            f"--device {d!r} matches no device",
+            hint="devices: " + ", ".join(sorted(known_devices)),
+        )
+        for d in sorted(devices - known_devices)
+    ]
+    if diags:
+        raise UserError(diags)
+
+
+def render(
+    inventory: str | Path,
+    out_dir: str | Path | None,
+    *,
+    check: bool = False,
+    sites: Iterable[str] = (),
+    devices: Iterable[str] = (),
+    reveal_secrets: bool = False,
+    allow_placeholders: bool = False,
+    psks: dict[str, str] | None = None,
+    force: bool = False,
+    notify: Notify | None = None,
+) -> RenderResult:
+    """Render to ``out_dir`` (atomically), or compare with it when ``check``; ``out_dir=None``
+    renders in memory only (the CLI's ``-o -``).
+
+    Real PSKs are used only with ``reveal_secrets`` (from ``psks``, or else from the inventory's
+    references and the secrets store); files holding them are written 0600 and marked secret
+    in MANIFEST.json.
+
+    Writing to a directory holds the inventory's writer lock throughout; new allocations are
+    written to the lock once the output is staged and before it is swapped in, so output never
+    lands without its lock (``check`` takes no lock; it only repairs an interrupted swap). An
+    output directory holding anything netgen did not write (MANIFEST.json lists what it wrote)
+    is refused unless ``force``. ``notify`` hears about waiting for the writer lock and about
+    repairs of an interrupted earlier render.
+    """
+    options: dict[str, Any] = {
+        "sites": sites,
+        "devices": devices,
+        "reveal_secrets": reveal_secrets,
+        "allow_placeholders": allow_placeholders,
+    }
+    target = None if out_dir is None else Path(out_dir)
+    if target is None or check:  # reads only (works in a read-only checkout)
+        check_state_files(Path(inventory), clean=False)
+        return _render(inventory, target, psks, options, check=check, force=force, notify=notify)
+    with writer_lock(Path(inventory).parent, notify=notify):
+        check_state_files(Path(inventory))
+        return _render(inventory, target, psks, options, check=False, force=force, notify=notify)
+
+
+def _render(
+    inventory: str | Path,
+    target: Path | None,
+    psks: dict[str, str] | None,
+    options: dict[str, Any],
+    *,
+    check: bool,
+    force: bool,
+    notify: Notify | None,
+) -> RenderResult:
+    session = open_session(inventory)
+    if options["reveal_secrets"] and psks is None:
+        psks, secret_diags = resolve_secrets(session)
+        if any(d.severity is Severity.ERROR for d in secret_diags):
+            raise UserError(sort_diagnostics(secret_diags))
+        session.diagnostics = sort_diagnostics(session.diagnostics + secret_diags)
+    options = {**options, "psks": psks}
+    write_lock = functools.partial(_write_lock_if_changed, session)
+    lock_written = session.allocation.changed
+    filtered = bool(options["sites"] or options["devices"])
+    if target is not None and not check and not filtered:
+        # the common case streams: one device in memory at a time
+        job = render_job(session, **options)
+        entries = write_tree(
+            target,
+            job.files(),
+            manifest_header=job.manifest_header,
+            force=force,
+            before_swap=write_lock,
+            notify=notify,
+        )
+        return RenderResult([], target, True, [], session.diagnostics, lock_written, entries)
+    files = render_files(session, **options)
+    if target is None:
+        return RenderResult(files, None, False, diagnostics=session.diagnostics)
+    real = prepare_output(target, notify)
+    if filtered:
+        files = _keep_unselected(real, files, force=force, check=check)
+    if check:
+        return RenderResult(files, target, False, diff_tree(real, files), session.diagnostics)
+    write_tree(real, files, force=force, before_swap=write_lock, notify=notify)
+    return RenderResult(files, target, True, [], session.diagnostics, lock_written)
+
+
+def _write_lock_if_changed(session: Session) -> bool:
+    """Record new allocations so configs and lock agree (before the output is swapped in)."""
+    if session.allocation.changed:
+        write_lock_file(session)
+        return True
+    return False
+
+
+def _keep_unselected(
+    target: Path, files: list[RenderedFile], *, force: bool, check: bool
+) -> list[RenderedFile]:
+    """With --site/--device, the other devices' files netgen wrote in ``target`` (those
+    MANIFEST.json lists) stay as they are, with their secret marks and executable bits;
+    symlinks are never followed. MANIFEST.json is rebuilt over the merged set."""
+    import json
+
+    if check and not (target / MANIFEST).is_file():
+        return files
+    owned = owned_files(target, force=force or check)
+    new = {f.path: f for f in files if f.path != MANIFEST}
+    kept = read_owned(target, owned, lambda path: path not in new and path.startswith("sites/"))
+    new.update((f.path, f) for f in kept)
+    header = json.loads(next(f.content for f in files if f.path == MANIFEST))
+    header.pop("files", None)
+    merged = sorted(new.values(), key=lambda f: f.path)
+    return [*merged, manifest_file(merged, header)]

@@ -1,0 +1,133 @@
+"""Opening an inventory: a session (inventory, lock, allocation, vendors), plan inputs and
+device plans; the state-file checks the writers share."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from netgen.core.errors import Diagnostic, Severity, UserError, sort_diagnostics
+from netgen.core.files import (
+    remove_leftover_temps,
+    replace_file,
+    state_target,
+)
+from netgen.inventory.load import LoadedInventory, load_inventory_document, parse_inventory
+from netgen.plan.build import build_device_plan
+from netgen.plan.model import DevicePlan, PlanInputs, site_remote_prefixes
+from netgen.state import secrets
+from netgen.state.allocate import Allocation, allocate
+from netgen.state.lock import LockFile, dump_lock, lock_path_for, sticky_names
+from netgen.state.lock_read import load_lock
+from netgen.vendors.registry import Registry, load_registry
+
+
+@dataclass
+class Session:
+    """An inventory loaded, checked and allocated; the start of every command."""
+
+    path: Path
+    loaded: LoadedInventory
+    lock_path: Path
+    lock: LockFile
+    allocation: Allocation
+    registry: Registry
+    diagnostics: list[Diagnostic]
+
+    @functools.cached_property
+    def lock_text(self) -> str:
+        """The new lock as written to disk (computed once: it is large for big fleets)."""
+        return dump_lock(self.allocation.lock)
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+
+def open_session(
+    inventory: str | Path, *, prune: bool = False, registry: Registry | None = None
+) -> Session:
+    """Load, validate and allocate. Raises UserError listing every error."""
+    path = Path(inventory)
+    lock_path = lock_path_for(path)
+    doc = load_inventory_document(path)
+    lock = load_lock(lock_path)
+    reg = registry or load_registry()
+    loaded = parse_inventory(doc, sticky_names(lock))
+    alloc = allocate(loaded.inventory, lock, loaded.index, prune=prune)
+    diags = loaded.diagnostics + alloc.diagnostics
+    if any(d.severity is Severity.ERROR for d in alloc.diagnostics):
+        raise UserError(sort_diagnostics(diags))
+    return Session(path, loaded, lock_path, lock, alloc, reg, sort_diagnostics(diags))
+
+
+def plan_inputs(
+    session: Session,
+    *,
+    psks: dict[str, str] | None = None,
+    reveal_secrets: bool = False,
+    allow_placeholders: bool = False,
+) -> PlanInputs:
+    inv = session.loaded.inventory
+    return PlanInputs(
+        inventory=inv,
+        index=session.loaded.index,
+        allocation=session.allocation,
+        registry=session.registry,
+        psks=psks or {},
+        reveal_secrets=reveal_secrets,
+        allow_placeholders=allow_placeholders,
+        remote_prefixes=site_remote_prefixes(inv),
+    )
+
+
+def iter_device_plans(
+    inputs: PlanInputs, keep: Callable[[str, str], bool] | None = None
+) -> Iterator[DevicePlan]:
+    """Plans of every (selected) device, by site and device name, one at a time.
+
+    After the first device with an error no more plans are yielded, but every remaining
+    device is still planned so that all errors are raised together at the end.
+    """
+    diags: list[Diagnostic] = []
+    for site in sorted(inputs.inventory.sites, key=lambda s: s.name):
+        for dev in sorted(site.devices, key=lambda d: d.name):
+            if keep is not None and not keep(site.name, dev.name):
+                continue
+            try:
+                plan = build_device_plan(inputs, dev)
+            except UserError as exc:
+                diags.extend(exc.diagnostics)
+                continue
+            if not diags:
+                yield plan
+    if diags:
+        raise UserError(sort_diagnostics(diags))
+
+
+def device_plans(
+    inputs: PlanInputs, keep: Callable[[str, str], bool] | None = None
+) -> list[DevicePlan]:
+    """Plans of every (selected) device; every device's errors are collected before raising."""
+    return list(iter_device_plans(inputs, keep))
+
+
+def write_lock_file(session: Session) -> None:
+    """Write the session's new lock atomically beside the inventory (through a symlink)."""
+    replace_file(session.lock_path, session.lock_text.encode(), mode=0o644, what="the lock file")
+
+
+def check_state_files(inventory: Path, *, clean: bool = True) -> None:
+    """Before a command reads the lock and the secrets store: refuse one that is a symlink
+    leading nowhere (NG904: a dangling link must not read as an empty lock or store), and
+    (``clean``, under the writer lock) remove temporary files killed writers left beside them."""
+
+    for path, what in (
+        (lock_path_for(inventory), "the lock file"),
+        (secrets.store_path_for(inventory), "the secrets store"),
+    ):
+        target = state_target(path, what)
+        if clean:
+            remove_leftover_temps(target)

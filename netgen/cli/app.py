@@ -1,0 +1,58 @@
+"""The `netgen` command line: parse arguments, call netgen.api, present the result.
+
+Exit codes: 0 ok, 1 user error, 2 usage error, 3 drift/changes found, 70 internal error.
+Results go to stdout; diagnostics and progress to stderr. The commands live in
+:mod:`.inventory_commands`, :mod:`.state_commands` and :mod:`.lint_command`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from netgen import __version__
+from netgen.cli import inventory_commands, lint_command, state_commands
+
+app = typer.Typer(
+    name="netgen",
+    help="Plan Cloudflare Magic WAN / Magic Transit tunnels and generate router configs.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"netgen {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """netgen: Cloudflare Magic WAN tunnels, planned and rendered."""
+
+
+app.command()(inventory_commands.init)
+app.command()(inventory_commands.validate)
+app.command()(inventory_commands.plan)
+app.command()(inventory_commands.render)
+app.command()(inventory_commands.vendors)
+app.command("import")(state_commands.import_)
+app.add_typer(state_commands.secrets_app, name="secrets")
+app.command()(lint_command.lint)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,245 @@
+"""Commands on the inventory: init, validate, plan, render, vendors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from netgen import api
+from netgen.cli.common import (
+    DebugOpt,
+    InventoryArg,
+    JsonOpt,
+    fail,
+    notify,
+    run,
+)
+from netgen.cli.console import (
+    print_diagnostics,
+    print_json,
+    print_table,
+    stderr,
+    write_lines,
+)
+from netgen.core.errors import Diagnostic
+from netgen.render.starter import write_starter
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to write inventory.yaml.")] = Path(),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing inventory.yaml.")] = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a commented starter inventory."""
+    path = run(lambda: write_starter(directory, force=force), as_json=as_json, debug=debug)
+    if as_json:
+        print_json({"ok": True, "inventory": str(path)})
+    else:
+        write_lines(f"wrote {path}\nnext: netgen validate {path}\n")
+
+
+def validate(inventory: InventoryArg, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Check the inventory against the schema and Cloudflare's rules; report every problem."""
+    result = run(lambda: api.validate(inventory), as_json=as_json, debug=debug)
+    if as_json:
+        print_json(
+            {
+                "ok": True,
+                "inventory": str(result.inventory),
+                "sites": result.sites,
+                "devices": result.devices,
+                "tunnels": result.tunnels,
+                "diagnostics": [d.to_json() for d in result.diagnostics],
+            }
+        )
+    else:
+        write_lines(
+            f"{result.inventory}: ok ({result.sites} sites, {result.devices} "
+            f"devices, {result.tunnels} tunnels)\n"
+        )
+    print_diagnostics(result.diagnostics)
+
+
+def plan(
+    inventory: InventoryArg,
+    write_lock: Annotated[
+        bool, typer.Option("--write-lock", help="Write netgen.lock.yaml.")
+    ] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Release orphaned tunnels.")] = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Show tunnel names, /31s, statuses and the Cloudflare API payloads."""
+    result = run(
+        lambda: api.plan(inventory, write_lock=write_lock, prune=prune, notify=notify),
+        as_json=as_json,
+        debug=debug,
+    )
+    if as_json:
+        print_json(result.to_json())
+    else:
+        rows = [
+            [
+                t["site"],
+                t["device"],
+                t["name"],
+                t["type"],
+                t["endpoint"],
+                t["cloudflare_address"],
+                t["customer_address"],
+                t["status"],
+            ]
+            for t in result.tunnels
+        ]
+        rows += [
+            [
+                o["site"],
+                o["device"],
+                o["name"],
+                "-",
+                o["endpoint"],
+                o["interface_address"],
+                "-",
+                o["status"],
+            ]
+            for o in result.orphans
+        ]
+        print_table(
+            [
+                "site",
+                "device",
+                "tunnel",
+                "type",
+                "endpoint",
+                "cloudflare side",
+                "customer side",
+                "status",
+            ],
+            rows,
+        )
+    print_diagnostics(result.diagnostics)
+    err = stderr()
+    if result.lock_written:
+        err.print(f"lock written: {result.lock_path}", markup=False)
+    elif result.lock_changed:
+        err.print("lock not written (use --write-lock to record these allocations)", markup=False)
+
+
+def render(
+    inventory: InventoryArg,
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="Output directory, or - for stdout (one device).")
+    ],
+    check: Annotated[bool, typer.Option("--check", help="Exit 3 if DIR differs.")] = False,
+    site: Annotated[list[str] | None, typer.Option("--site", help="Only this site.")] = None,
+    device: Annotated[list[str] | None, typer.Option("--device", help="Only this device.")] = None,
+    reveal_secrets: Annotated[
+        bool, typer.Option("--reveal-secrets", help="Write real PSKs (files become 0600).")
+    ] = False,
+    allow_placeholders: Annotated[
+        bool,
+        typer.Option("--allow-placeholders", help="Render even when API identities are missing."),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace DIR even though it holds files netgen did not write (they are lost).",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Render router configs and Cloudflare API payloads."""
+    to_stdout = output == "-"
+    if to_stdout and check:
+        raise typer.BadParameter("--check needs a directory", param_hint="-o")
+    result = run(
+        lambda: api.render(
+            inventory,
+            None if to_stdout else Path(output),
+            check=check,
+            sites=site or (),
+            devices=device or (),
+            reveal_secrets=reveal_secrets,
+            allow_placeholders=allow_placeholders,
+            force=force,
+            notify=notify,
+        ),
+        as_json=as_json,
+        debug=debug,
+    )
+    print_diagnostics(result.diagnostics)
+    if to_stdout:
+        _print_device(result.files, as_json)
+        return
+    if as_json:
+        print_json(result.to_json())
+    elif check:
+        for path, change in result.drift:
+            write_lines(f"{change}: {path}\n")
+    else:
+        write_lines(f"wrote {len(result.manifest())} files to {result.out_dir}\n")
+    if result.lock_written:
+        stderr().print("lock updated with new allocations", markup=False)
+    if check and result.drift:
+        print_diagnostics(
+            [
+                Diagnostic(
+                    "NG902",
+                    f"{len(result.drift)} file(s) in {output} differ from what would be rendered",
+                    hint="render again and commit the output, or find who edited it by hand",
+                )
+            ]
+        )
+        raise typer.Exit(3)
+
+
+def _print_device(files: list[Any], as_json: bool) -> None:
+    configs = [f for f in files if f.path.startswith("sites/")]
+    devices = {
+        f.path.rsplit("/", 1)[0] + "/" + f.path.rsplit("/", 1)[1].split(".")[0] for f in configs
+    }
+    if len(devices) != 1:
+        fail(
+            [
+                Diagnostic(
+                    "NG508",
+                    f"-o - prints one device, but {len(devices)} are selected",
+                    hint="add --device NAME",
+                )
+            ],
+            as_json,
+            1,
+        )
+    if as_json:
+        print_json({"files": [{"path": f.path, "content": f.content.decode()} for f in configs]})
+        return
+    for f in configs:
+        if len(configs) > 1:
+            sys.stdout.write(f"# ==> {f.path} <==\n")
+        sys.stdout.write(f.content.decode())
+
+
+def vendors(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """List vendors, platform versions and capabilities."""
+    data = run(api.vendors, as_json=as_json, debug=debug)
+    if as_json:
+        print_json({"vendors": data})
+        return
+    print_table(
+        ["id", "name", "versions (default)", "capabilities"],
+        [
+            [
+                v["id"],
+                v["name"],
+                ", ".join(v["versions"]) + f" ({v['default_version']})",
+                ", ".join(v["capabilities"]),
+            ]
+            for v in data
+        ],
+    )

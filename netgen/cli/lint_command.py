@@ -1,0 +1,50 @@
+"""`netgen lint`: check router configs against Cloudflare's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netgen import api
+from netgen.cli.common import (
+    DebugOpt,
+    JsonOpt,
+    run,
+)
+from netgen.cli.console import (
+    print_json,
+    stderr,
+    write_lines,
+)
+from netgen.core.errors import safe_text
+
+
+def lint(
+    configs: Annotated[
+        list[Path], typer.Argument(help="Router config files (one device).", show_default=False)
+    ],
+    vendor: Annotated[str, typer.Option("--vendor", help="Vendor id (netgen vendors).")],
+    inventory: Annotated[
+        Path | None,
+        typer.Option("--inventory", help="Cross-check endpoints, identities and /31s."),
+    ] = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check router configs against Cloudflare's tunnel rules (exit 1 on errors)."""
+    result = run(
+        lambda: api.lint_configs(list(configs), vendor, inventory), as_json=as_json, debug=debug
+    )
+    if as_json:
+        print_json(result.to_json())
+    err = stderr()
+    for finding in result.findings:
+        err.print(safe_text(finding.format()), markup=False)
+    if not as_json:
+        write_lines(
+            f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
+            f"{len(configs)} file(s)\n"
+        )
+    raise typer.Exit(result.exit_code)

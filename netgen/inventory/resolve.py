@@ -1,0 +1,336 @@
+"""Input schema → neutral model: defaults layered, tunnels generated, names decided.
+
+Settings layers, most general first: inventory ``defaults``, site ``defaults``, device
+``defaults``, explicit tunnel fields. A layer overrides only the keys it sets; nested mappings
+(``health_check``, ``ipsec``, ``ipsec.dpd``) merge key by key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from netgen.cloudflare import facts
+from netgen.cloudflare.crypto import PROFILES, CryptoSuite
+from netgen.core.documents import PathKey
+from netgen.inventory.model import (
+    Device,
+    Endpoint,
+    HealthCheck,
+    Inventory,
+    IpsecSettings,
+    PskRef,
+    Site,
+    Tunnel,
+    TunnelSettings,
+    WanLink,
+)
+from netgen.inventory.schema import InventoryIn, SettingsIn, TunnelIn
+
+NAME_MAX = facts.TUNNEL_NAME_MAX
+# every tunnel setting, declared once in SettingsIn (TunnelIn inherits them)
+_SETTING_KEYS = set(SettingsIn.model_fields)
+
+Slot = tuple[str, str, str]  # (device, wan, endpoint) of a generated tunnel
+Layer = tuple[dict[str, Any], PathKey]
+
+
+@dataclass(frozen=True, slots=True)
+class _Merged:
+    values: dict[str, Any]
+    origins: tuple[tuple[str, PathKey], ...]
+
+
+def _layer(model: BaseModel | None, path: PathKey) -> list[Layer]:
+    if model is None:
+        return []
+    return [(model.model_dump(exclude_unset=True), path)]
+
+
+def _merge(layers: list[Layer]) -> _Merged:
+    values: dict[str, Any] = {}
+    origins: dict[str, PathKey] = {}
+    for data, path in layers:
+        _merge_into(values, origins, data, path, "")
+    return _Merged(values, tuple(sorted(origins.items())))
+
+
+def _merge_into(
+    values: dict[str, Any],
+    origins: dict[str, PathKey],
+    data: dict[str, Any],
+    path: PathKey,
+    prefix: str,
+) -> None:
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        sub = (*path, key)
+        if isinstance(value, dict) and key != "crypto":
+            target = values.setdefault(key, {})
+            if not isinstance(target, dict):  # pragma: no cover - schema prevents it
+                target = values[key] = {}
+            origins[dotted] = sub
+            _merge_into(target, origins, value, sub, f"{dotted}.")
+        else:
+            values[key] = value
+            origins[dotted] = sub
+
+
+def _settings(merged: dict[str, Any], product: str) -> TunnelSettings:
+    ttype = merged.get("tunnel_type") or "ipsec"
+    hc = merged.get("health_check") or {}
+    ipsec = merged.get("ipsec") or {}
+    dpd = ipsec.get("dpd") or {}
+    mtu = merged.get("mtu")
+    mss = merged.get("mss")
+    ttl = merged.get("ttl")
+    replay = merged.get("replay_protection")
+    return TunnelSettings(
+        tunnel_type=ttype,
+        mtu=facts.MTU_DEFAULT[ttype] if mtu is None else mtu,
+        mss=facts.MSS_DEFAULT[ttype] if mss is None else mss,
+        ttl=facts.TTL_DEFAULT if ttl is None else ttl,
+        health_check=HealthCheck(
+            enabled=True if hc.get("enabled") is None else hc["enabled"],
+            type=hc.get("type") or facts.HEALTH_CHECK_TYPE_DEFAULT,
+            rate=hc.get("rate") or facts.HEALTH_CHECK_RATE_DEFAULT,
+            direction=hc.get("direction") or facts.HEALTH_CHECK_DIRECTION_DEFAULT[product],
+            target=hc.get("target"),
+        ),
+        replay_protection=bool(replay),
+        ipsec=IpsecSettings(
+            crypto=_crypto(ipsec.get("crypto")),
+            local_id=ipsec.get("local_id") or facts.LOCAL_ID_DEFAULT,
+            dpd_interval=dpd.get("interval") or facts.DPD_INTERVAL_DEFAULT,
+            dpd_timeout=dpd.get("timeout") or facts.DPD_TIMEOUT_DEFAULT,
+        ),
+    )
+
+
+def _crypto(value: Any) -> CryptoSuite:
+    if value is None:
+        return PROFILES["cloudflare-gcm"]
+    if isinstance(value, str):
+        return PROFILES[value]
+    ike, esp = value["ike"], value["esp"]
+    return CryptoSuite(
+        name="custom",
+        ike_encryption=ike["encryption"],
+        ike_integrity=ike.get("integrity"),
+        ike_prf=ike["prf"],
+        ike_dh_group=ike["dh_group"],
+        esp_encryption=esp["encryption"],
+        esp_integrity=esp.get("integrity"),
+        esp_pfs_group=esp["pfs_group"],
+        ike_lifetime=value.get("ike_lifetime", facts.IKE_LIFETIME_DEFAULT),
+        child_lifetime=value.get("child_lifetime", facts.CHILD_LIFETIME_DEFAULT),
+    )
+
+
+def _tunnel_layer(tin: TunnelIn, path: PathKey) -> Layer:
+    data = tin.model_dump(exclude_unset=True, include=_SETTING_KEYS | {"type"})
+    if "type" in data:  # `type:` on a tunnel is the short spelling of tunnel_type
+        data["tunnel_type"] = data.pop("type")
+    return (data, path)
+
+
+_SANITIZE = re.compile(r"[^A-Za-z0-9]")
+
+
+class NameAllocator:
+    """Deterministic, readable tunnel names for generated tunnels.
+
+    Shape: ``<site>_<device number><wan letter>_<endpoint>``, e.g. ``nyc01_1a_cf1`` (device
+    number = position of the device name in the site's sorted device names, wan letter =
+    position of the link in the device's ``wan`` list). Names already in the lock are reused
+    (sticky), so adding a device or link never renames an existing tunnel.
+    """
+
+    def __init__(self, taken: set[str], sticky: dict[Slot, str]) -> None:
+        self.taken = taken
+        self.sticky = sticky
+
+    def name(self, slot: Slot, site: str, device_no: int, wan_no: int, endpoint: str) -> str:
+        known = self.sticky.get(slot)
+        if known is not None and known not in self.taken:
+            self.taken.add(known)
+            return known
+        ep = _SANITIZE.sub("", endpoint)[:4] or "cf"
+        middle = f"{device_no}{_letters(wan_no)}"
+        budget = NAME_MAX - len(middle) - len(ep) - 2
+        site_part = _SANITIZE.sub("", site)[: max(budget, 1)]
+        candidate = f"{site_part}_{middle}_{ep}"[:NAME_MAX]
+        counter = 2
+        base = candidate
+        while candidate in self.taken:
+            suffix = str(counter)
+            candidate = base[: NAME_MAX - len(suffix)] + suffix
+            counter += 1
+        self.taken.add(candidate)
+        return candidate
+
+
+def _letters(n: int) -> str:
+    """0 → a, 25 → z, 26 → ba ..."""
+    out = ""
+    while True:
+        out = chr(ord("a") + n % 26) + out
+        n //= 26
+        if n == 0:
+            return out
+
+
+def resolve_inventory(
+    model: InventoryIn, *, file: str, digest: str, sticky_names: dict[Slot, str] | None = None
+) -> Inventory:
+    """Build the neutral :class:`Inventory` from a validated input model."""
+    product = model.account.product
+    base_layers = _layer(model.defaults, ("defaults",))
+    explicit_names = {t.name for s in model.sites for d in s.devices for t in d.tunnels or ()}
+    names = NameAllocator(set(explicit_names), dict(sticky_names or {}))
+    endpoints = tuple(
+        Endpoint(e.name, e.address, ("cloudflare", "endpoints", i))
+        for i, e in enumerate(model.cloudflare.endpoints)
+    )
+    tunnels: dict[str, Tunnel] = {}
+    duplicates: list[tuple[str, PathKey, PathKey]] = []
+    pending: list[tuple[Slot, str, int, int, str, _Merged, TunnelSettings, PathKey]] = []
+    sites: list[Site] = []
+
+    for si, sin in enumerate(model.sites):
+        spath: PathKey = ("sites", si)
+        site_layers = base_layers + _layer(sin.defaults, (*spath, "defaults"))
+        device_no = {n: i + 1 for i, n in enumerate(sorted({d.name for d in sin.devices}))}
+        devices: list[Device] = []
+        for di, din in enumerate(sin.devices):
+            dpath: PathKey = (*spath, "devices", di)
+            dev_layers = site_layers + _layer(din.defaults, (*dpath, "defaults"))
+            wan = tuple(
+                WanLink(
+                    w.name, w.interface, w.address, w.gateway, w.behind_nat, (*dpath, "wan", wi)
+                )
+                for wi, w in enumerate(din.wan)
+            )
+            tunnel_names: list[str] = []
+            if din.tunnels is not None:
+                for ti, tin in enumerate(din.tunnels):
+                    tpath: PathKey = (*dpath, "tunnels", ti)
+                    merged = _merge([*dev_layers, _tunnel_layer(tin, tpath)])
+                    tunnel = Tunnel(
+                        name=tin.name,
+                        site=sin.name,
+                        device=din.name,
+                        wan=tin.wan,
+                        endpoint=tin.endpoint,
+                        settings=_settings(merged.values, product),
+                        pinned_address=tin.interface_address,
+                        priority=tin.priority,
+                        description=tin.description,
+                        generated=False,
+                        psk_ref=PskRef(tin.psk.env, tin.psk.file) if tin.psk else None,
+                        path=tpath,
+                        origins=merged.origins,
+                    )
+                    if tunnel.name in tunnels:
+                        duplicates.append((tunnel.name, tpath, tunnels[tunnel.name].path))
+                    else:
+                        tunnels[tunnel.name] = tunnel
+                        tunnel_names.append(tin.name)
+            else:
+                merged = _merge(dev_layers)
+                settings = _settings(merged.values, product)  # one per device, shared
+                for wi, w in enumerate(din.wan):
+                    for ep in model.cloudflare.endpoints:
+                        slot = (din.name, w.name, ep.name)
+                        no = device_no[din.name]
+                        pending.append((slot, sin.name, no, wi, ep.name, merged, settings, dpath))
+            devices.append(
+                Device(
+                    din.name,
+                    sin.name,
+                    din.vendor,
+                    din.platform_version,
+                    din.lan_interface,
+                    wan,
+                    tuple(tunnel_names),
+                    dpath,
+                )
+            )
+        sites.append(
+            Site(
+                sin.name,
+                sin.address,
+                sin.contact,
+                sin.description,
+                tuple(sin.lan_prefixes),
+                tuple(devices),
+                spath,
+            )
+        )
+
+    # Generated names are decided in a fixed order (site, device, link, endpoint by name),
+    # so they do not depend on the order of sites or devices in the file.
+    pending.sort(key=lambda p: (p[1], p[0][0], p[3], p[0][2]))
+    generated: dict[str, list[str]] = {}
+    for slot, site, dev_no, wan_no, ep_name, merged, settings, dpath in pending:
+        name = names.name(slot, site, dev_no, wan_no, ep_name)
+        tunnels[name] = Tunnel(
+            name=name,
+            site=site,
+            device=slot[0],
+            wan=slot[1],
+            endpoint=slot[2],
+            settings=settings,
+            pinned_address=None,
+            priority=100,
+            description=None,
+            generated=True,
+            psk_ref=None,
+            path=dpath,
+            origins=merged.origins,
+        )
+        generated.setdefault(slot[0], []).append(name)
+    if generated:
+        sites = [_with_generated(s, generated) for s in sites]
+    return Inventory(
+        file=file,
+        digest=digest,
+        account_id=model.account.id,
+        product=product,
+        endpoints=endpoints,
+        pools=tuple(model.cloudflare.interface_pool),
+        advertised_prefixes=tuple(model.cloudflare.advertised_prefixes),
+        sites=tuple(sites),
+        tunnels=tunnels,
+        duplicate_tunnels=tuple(duplicates),
+    )
+
+
+def _with_generated(site: Site, generated: dict[str, list[str]]) -> Site:
+    devices = tuple(
+        Device(
+            d.name,
+            d.site,
+            d.vendor,
+            d.platform_version,
+            d.lan_interface,
+            d.wan,
+            tuple(generated[d.name]),
+            d.path,
+        )
+        if d.name in generated
+        else d
+        for d in site.devices
+    )
+    return Site(
+        site.name,
+        site.address,
+        site.contact,
+        site.description,
+        site.lan_prefixes,
+        devices,
+        site.path,
+    )

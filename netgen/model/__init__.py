@@ -1,1 +1,0 @@
-"""Typed models: input schemas (mirroring files) and the neutral, vendor-free model."""

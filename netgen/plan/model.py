@@ -1,0 +1,256 @@
+"""Per-device plans: everything a template needs, already computed.
+
+Templates only format a :class:`DevicePlan`: no address arithmetic, no peer selection and no
+keyword mapping happen in Jinja. Vendor keywords come from the vendor profile's maps; a neutral
+value a vendor cannot express is an NG501 error naming the device and the feature.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+
+import netaddr
+
+from netgen.core.documents import PositionIndex
+from netgen.inventory.model import Inventory, Site
+from netgen.state.allocate import Allocation
+from netgen.vendors.registry import Registry
+
+
+@dataclass(frozen=True, slots=True)
+class IkeProposal:
+    name: str
+    encryption: str
+    integrity: str | None
+    prf: str
+    dh_group: str
+    lifetime: int
+    aead: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EspProposal:
+    name: str
+    encryption: str
+    integrity: str | None
+    pfs_group: str
+    lifetime: int
+    aead: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WanPlan:
+    name: str
+    interface: str
+    address: str
+    gateway: str | None
+    behind_nat: bool
+    index: int  # position of the link in the device's `wan` list (0, 1, ...)
+    route_table: int  # routing table for source-based underlay routing: 181, 182, ...
+
+
+@dataclass(frozen=True, slots=True)
+class IpsecPlan:
+    ike: IkeProposal
+    esp: EspProposal
+    local_id_kind: str  # fqdn | user | hex | ipv4 (neutral)
+    local_id_type: str  # vendor keyword for that kind
+    local_id: str  # formatted per vendor (e.g. keyid:... for strongSwan)
+    local_id_placeholder: bool
+    remote_id: str  # Cloudflare's endpoint address (ID_IPV4_ADDR)
+    psk: str
+    psk_placeholder: bool
+    dpd_interval: int
+    dpd_timeout: int
+    # probes missed before the peer is dead: ceil(timeout / interval), clamped to the vendor's
+    # limits.dpd_threshold (for vendors that count probes instead of a timeout)
+    dpd_threshold: int
+    nat_t: bool  # the WAN link is behind NAT: force UDP encapsulation
+
+
+@dataclass(frozen=True, slots=True)
+class TunnelPlan:
+    name: str
+    type: str  # ipsec | gre
+    index: int
+    number: int  # vendor base + index
+    interface: str
+    description: str
+    endpoint_name: str
+    endpoint_address: str
+    wan: WanPlan
+    local_address: str  # the WAN address the tunnel is sourced from
+    interface_address: str  # Cloudflare's interface_address as in the API (e.g. 10.252.0.0/31)
+    cloudflare_address: str
+    customer_address: str
+    customer_cidr: str  # e.g. 10.252.0.1/31
+    prefixlen: int
+    netmask: str
+    network: str  # e.g. 10.252.0.0/31
+    mtu: int
+    mss: int
+    ttl: int
+    priority: int
+    distance: int  # 1 for the preferred tunnels, higher for backups
+    health_check_type: str
+    health_check_direction: str
+    health_check_target: str | None  # legacy target (facts.LEGACY_HEALTH_CHECK_RANGE) or None
+    replay_protection: bool
+    # routing table / packet mark for legacy health-check replies of this tunnel (7200 + number)
+    hc_table: int
+    ipsec: IpsecPlan | None
+
+
+@dataclass(frozen=True, slots=True)
+class NextHop:
+    tunnel: str
+    interface: str
+    address: str  # Cloudflare's side of the tunnel subnet
+    distance: int
+
+
+@dataclass(frozen=True, slots=True)
+class HopGroup:
+    """Next hops sharing one distance: an ECMP set (or a single next hop)."""
+
+    distance: int
+    hops: tuple[NextHop, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutePlan:
+    prefix: str
+    network: str
+    netmask: str
+    next_hops: tuple[NextHop, ...]  # sorted by distance, then tunnel index
+    hop_groups: tuple[HopGroup, ...]  # the same next hops grouped by distance, best first
+
+
+@dataclass(frozen=True, slots=True)
+class UnderlayRoute:
+    """Host route to a Cloudflare endpoint via a WAN gateway, so a route via a tunnel never
+    captures the tunnel's own outer packets."""
+
+    endpoint_name: str
+    address: str
+    prefix: str  # a.b.c.d/32
+    wan: WanPlan
+    gateway: str
+
+
+@dataclass(frozen=True, slots=True)
+class DevicePlan:
+    netgen_version: str
+    vendor: str
+    vendor_name: str
+    platform_version: str
+    input_digest: str  # filled at render time: digest of the device's generated files
+    comment_prefix: str
+    product: str
+    site_name: str
+    site_description: str | None
+    site_address: str | None
+    site_contact: str | None
+    lan_prefixes: tuple[str, ...]
+    device: str
+    lan_interface: str | None
+    wan_links: tuple[WanPlan, ...]
+    tunnels: tuple[TunnelPlan, ...]
+    ike_proposals: tuple[IkeProposal, ...]
+    esp_proposals: tuple[EspProposal, ...]
+    underlay_routes: tuple[UnderlayRoute, ...]
+    routes: tuple[RoutePlan, ...]
+    ecmp: bool
+    has_ipsec: bool
+    has_gre: bool
+    has_nat_t: bool
+    multi_wan: bool
+    # smallest MSS of the device's IPsec / GRE tunnels, for vendors that clamp per device or
+    # per zone instead of per interface (None when the device has no such tunnel)
+    ipsec_mss: int | None
+    gre_mss: int | None
+    verification: tuple[str, ...]
+    secrets_revealed: bool
+
+
+@dataclass
+class PlanInputs:
+    """Everything shared by all device plans of one run (computed once)."""
+
+    inventory: Inventory
+    index: PositionIndex
+    allocation: Allocation
+    registry: Registry
+    psks: Mapping[str, str] = field(default_factory=dict)
+    reveal_secrets: bool = False
+    allow_placeholders: bool = False
+    remote_prefixes: dict[str, list[IPv4Network]] = field(default_factory=dict)
+    sites: dict[str, Site] = field(default_factory=dict)
+
+    # Text forms of the values many devices share, made once per run (converting addresses
+    # to text is a large part of planning a fleet): endpoint name -> address, and remote
+    # prefix -> (prefix, network address, netmask).
+    endpoint_texts: dict[str, str] = field(init=False)
+    prefix_texts: dict[IPv4Network, tuple[str, str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not self.sites:
+            self.sites = {s.name: s for s in self.inventory.sites}
+        self.endpoint_texts = {e.name: str(e.address) for e in self.inventory.endpoints}
+        self.prefix_texts = {}
+        for networks in self.remote_prefixes.values():
+            for n in networks:
+                if n not in self.prefix_texts:
+                    self.prefix_texts[n] = (str(n), str(n.network_address), str(n.netmask))
+
+
+def _exclude(block: IPv4Network, own: tuple[IPv4Network, ...]) -> list[IPv4Network]:
+    """``block`` minus every network in ``own``, as the fewest CIDRs.
+
+    Integer arithmetic: removing one subnet leaves, at each prefix length between the two, the
+    sibling half that does not contain it (ipaddress.address_exclude is several times slower).
+    """
+    pieces = [(int(block.network_address), block.prefixlen)]
+    for p in own:
+        start, plen = int(p.network_address), p.prefixlen
+        nxt: list[tuple[int, int]] = []
+        for base, length in pieces:
+            size = 1 << (32 - length)
+            if length <= plen and base <= start < base + size:
+                for bits in range(length + 1, plen + 1):
+                    half = 1 << (32 - bits)
+                    path = start & ~(half - 1) & 0xFFFFFFFF
+                    nxt.append((path ^ half, bits))
+            elif not (length >= plen and start <= base < start + (1 << (32 - plen))):
+                nxt.append((base, length))
+        pieces = nxt
+    return [IPv4Network(piece) for piece in pieces]
+
+
+def site_remote_prefixes(inv: Inventory) -> dict[str, list[IPv4Network]]:
+    """Per site, the other sites' LAN prefixes, merged into the fewest networks.
+
+    Computed in O(n log n): merge everything once, then for each site replace only the merged
+    blocks that contain its own prefixes by the block minus the site's prefixes.
+    """
+    everything = netaddr.cidr_merge([str(p) for s in inv.sites for p in s.lan_prefixes])
+    merged = [IPv4Network(str(n)) for n in everything]
+    starts = [int(n.network_address) for n in merged]
+    out: dict[str, list[IPv4Network]] = {}
+    for site in inv.sites:
+        if not site.lan_prefixes:
+            out[site.name] = merged
+            continue
+        touched: set[int] = set()
+        for p in site.lan_prefixes:
+            i = bisect_right(starts, int(p.network_address)) - 1
+            if i >= 0 and p.subnet_of(merged[i]):
+                touched.add(i)
+        result = [n for i, n in enumerate(merged) if i not in touched]
+        for i in touched:
+            result.extend(_exclude(merged[i], site.lan_prefixes))
+        out[site.name] = sorted(result)
+    return out

@@ -1,0 +1,413 @@
+"""Writing results: atomic files, atomic output directories, MANIFEST.json, drift checks.
+
+Only this module writes to disk. An output directory is replaced as a whole: everything is
+written to a sibling staging directory first and swapped in with two renames, so a failed run
+leaves the previous output untouched.
+
+Crash safety: the staging directory and the previous output parked during the swap are named
+``.<out>.new-<pid>-<token>`` and ``.<out>.old-<pid>-<token>``. If a render is killed between
+the two renames, the next render of that directory finds ``<out>`` missing and the pair left by
+a dead pid: it puts the (complete) new output in place, or the old one back when the new is not
+there, and says so; leftovers of dead processes are removed.
+
+Ownership: MANIFEST.json lists every file netgen wrote. A directory holding anything else
+(a file not listed, a directory netgen did not make, any symlink) is refused with NG901 unless
+``force``; symlinks inside the tree are never followed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netgen.core.errors import UserError
+from netgen.core.files import Leftover, Notify, crash_point, fsync_dir, leftovers, tagged_name
+from netgen.render.environment import RenderedFile
+
+MANIFEST = "MANIFEST.json"
+SHOWN_FOREIGN = 10
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` via a temporary file and rename (mode set before rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def json_bytes(data: Any) -> bytes:
+    """Stable JSON: sorted keys, two-space indent, LF, final newline."""
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def json_lines_array(items: list[Any]) -> bytes:
+    """A JSON array with one object per line: stable, diff-friendly, and written by the C
+    encoder (an indented dump of a fleet's payloads takes seconds)."""
+    if not items:
+        return b"[]\n"
+    dump = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": ")).encode
+    return ("[\n" + ",\n".join("  " + dump(item) for item in items) + "\n]\n").encode()
+
+
+def manifest_file(files: list[RenderedFile], header: dict[str, Any]) -> RenderedFile:
+    """MANIFEST.json listing every file with its sha256 (and whether it holds secrets)."""
+    entries = [_entry(f) for f in sorted(files, key=lambda f: f.path)]
+    return RenderedFile(MANIFEST, json_bytes({**header, "files": entries}))
+
+
+def _mode(f: RenderedFile) -> int:
+    if f.secret:
+        return 0o700 if f.executable else 0o600
+    return 0o755 if f.executable else 0o644
+
+
+# -- the output directory: where it is, what is in it, what happened to it ----------------------
+
+
+def prepare_output(out_dir: Path, notify: Notify | None = None) -> Path:
+    """The real output directory for ``-o out_dir``, after repairing an interrupted render.
+
+    A symlinked ``out_dir`` is followed (the link stays), but one that leads nowhere is
+    refused: netgen would otherwise create whatever path the link names.
+    """
+    try:
+        target = out_dir.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        raise UserError.single("NG901", "the output path is a symlink loop", file=out_dir) from None
+    for message in recover_output(target):
+        if notify is not None:
+            notify(message)
+    if out_dir.is_symlink() and not target.exists():
+        raise UserError.single(
+            "NG901",
+            f"the output path is a symlink to a missing path ({os.readlink(out_dir)})",
+            file=out_dir,
+            hint="create the directory it points to, or remove the link",
+        )
+    return target
+
+
+def recover_output(out_dir: Path) -> list[str]:
+    """Finish the swap of a render killed between its two renames; remove dead leftovers.
+
+    Safe against a concurrent repair (a rename that lost the race is skipped). Returns what
+    was done, one message each, for the user to see.
+    """
+    found = leftovers(out_dir.parent, out_dir.name, ("new", "old"))
+    messages: list[str] = []
+    if not os.path.lexists(out_dir):
+        done = _finish_swap(out_dir, [f for f in found if f.kind == "old"])
+        if done is not None:
+            messages.append(done)
+    stale = [f for f in found if os.path.lexists(f.path)]
+    for f in stale:
+        shutil.rmtree(f.path, ignore_errors=True)
+    if stale:
+        messages.append(
+            f"{out_dir.parent}: removed {len(stale)} leftover "
+            f"director{'y' if len(stale) == 1 else 'ies'} of interrupted renders"
+        )
+    return messages
+
+
+def _finish_swap(out_dir: Path, olds: list[Leftover]) -> str | None:
+    """Put the new output of the latest interrupted swap in place (it was complete: the swap
+    starts after staging), or else its previous output back."""
+    for old in sorted(olds, key=_ctime, reverse=True):
+        new = out_dir.parent / f".{out_dir.name}.new-{old.pid}-{old.token}"
+        forward = (new / MANIFEST).is_file()
+        try:
+            os.rename(new if forward else old.path, out_dir)
+        except OSError:
+            continue  # another run repaired it first, or the directory is read-only
+        done = "finished it: the new output is in place" if forward else "restored the old output"
+        return f"{out_dir}: a render (pid {old.pid}) was interrupted mid-swap; {done}"
+    return None
+
+
+def _ctime(leftover: Leftover) -> float:
+    try:
+        return leftover.path.lstat().st_ctime
+    except OSError:
+        return 0.0
+
+
+@dataclass(frozen=True)
+class Owned:
+    """What MANIFEST.json says netgen wrote in an output directory, and what else is there."""
+
+    files: dict[str, dict[str, Any]]  # path -> MANIFEST entry
+    present: frozenset[str]  # listed paths found as regular files reached through real dirs
+    foreign: list[str]  # paths netgen did not write ("dir/" for directories)
+
+
+def owned_files(out_dir: Path, *, force: bool = False) -> Owned:
+    """Check that ``out_dir`` (existing or not) may be replaced, and list netgen's files.
+
+    Refuses (NG901) a non-directory, a non-empty directory without MANIFEST.json, and unless
+    ``force`` anything MANIFEST.json does not list: other files, directories, symlinks.
+    """
+    if not os.path.lexists(out_dir):
+        return Owned({}, frozenset(), [])
+    if out_dir.is_symlink() or not out_dir.is_dir():
+        raise UserError.single("NG901", "output path exists and is not a directory", file=out_dir)
+    if not any(out_dir.iterdir()):
+        return Owned({}, frozenset(), [])
+    manifest = out_dir / MANIFEST
+    if manifest.is_symlink() or not manifest.is_file():
+        raise UserError.single(
+            "NG901",
+            "output directory is not empty and was not written by netgen",
+            file=out_dir,
+            hint="choose an empty or new directory; netgen replaces it whole",
+        )
+    try:
+        files = _manifest_entries(manifest)
+    except UserError:
+        if not force:
+            raise
+        files = {}  # --force: a broken MANIFEST.json is rebuilt, nothing in it is kept
+    foreign, present = _inspect(out_dir, set(files))
+    if foreign and not force:
+        shown = ", ".join(foreign[:SHOWN_FOREIGN])
+        more = f" and {len(foreign) - SHOWN_FOREIGN} more" if len(foreign) > SHOWN_FOREIGN else ""
+        raise UserError.single(
+            "NG901",
+            f"output directory holds {len(foreign)} path(s) netgen did not write: {shown}{more}",
+            file=out_dir,
+            hint="move them elsewhere, or pass --force to replace the directory and lose them",
+        )
+    return Owned(files, frozenset(present), foreign)
+
+
+def _manifest_entries(manifest: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(_read_nofollow(manifest))
+        entries = {str(e["path"]): e for e in data["files"] if isinstance(e, dict)}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError.single(
+            "NG901",
+            "MANIFEST.json is not readable",
+            file=manifest,
+            hint="render the whole inventory with --force to rebuild it",
+        ) from None
+    return entries
+
+
+def _inspect(out_dir: Path, listed: set[str]) -> tuple[list[str], set[str]]:
+    """(entries MANIFEST.json does not account for, listed files present as regular files).
+
+    Symlinks are reported, never followed; an unlisted directory is reported as ``dir/``
+    without looking inside.
+    """
+    dirs = {p.rsplit("/", i)[0] for p in listed for i in range(1, p.count("/") + 1)}
+    foreign: list[str] = []
+    present: set[str] = set()
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        with os.scandir(out_dir / rel_dir) as it:
+            for entry in it:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_symlink():
+                    foreign.append(f"{rel} (symlink)")
+                elif entry.is_dir(follow_symlinks=False):
+                    if rel in dirs:
+                        pending.append(rel)
+                    else:
+                        foreign.append(f"{rel}/")
+                elif entry.is_file(follow_symlinks=False) and (rel in listed or rel == MANIFEST):
+                    present.add(rel)
+                else:
+                    foreign.append(rel)
+    return sorted(foreign), present
+
+
+def read_owned(out_dir: Path, owned: Owned, keep: Callable[[str], bool]) -> list[RenderedFile]:
+    """The files netgen wrote in ``out_dir`` that ``keep`` selects, with their secret mark and
+    executable bit; symlinks and anything not listed in MANIFEST.json are skipped."""
+    out: list[RenderedFile] = []
+    for path in sorted(owned.present):
+        if path == MANIFEST or not keep(path):
+            continue
+        target = out_dir / path
+        secret = bool(owned.files[path].get("secret"))
+        executable = bool(target.lstat().st_mode & stat.S_IXUSR)
+        out.append(RenderedFile(path, _read_nofollow(target), secret, executable))
+    return out
+
+
+def _read_nofollow(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def write_tree(
+    out_dir: Path,
+    files: Iterable[RenderedFile],
+    *,
+    manifest_header: dict[str, Any] | None = None,
+    force: bool = False,
+    before_swap: Callable[[], object] | None = None,
+    notify: Notify | None = None,
+) -> list[dict[str, Any]]:
+    """Replace ``out_dir`` with exactly ``files``; atomic as a whole.
+
+    ``files`` may be a generator: each file is written as it comes and only its digest is
+    kept. With ``manifest_header``, MANIFEST.json is built from what was written. If the
+    iterable raises (e.g. the errors of a render), the staging directory is removed and the
+    previous output stays untouched. ``before_swap`` runs once everything is staged and
+    before the output changes (the lock is written there, so new output never lands without
+    its lock); if it raises, nothing is swapped. Returns the MANIFEST entries written.
+    """
+    out_dir = prepare_output(Path(out_dir), notify)
+    owned_files(out_dir, force=force)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = out_dir.parent / tagged_name(out_dir.name, "new")
+        staging.mkdir(mode=0o700)
+    except OSError as exc:
+        raise UserError.single(
+            "NG901", f"cannot create output directory: {exc.strerror}", file=out_dir
+        ) from None
+    try:
+        entries = _write_files(staging, files)
+        if manifest_header is not None:
+            manifest = RenderedFile(
+                MANIFEST,
+                json_bytes({**manifest_header, "files": sorted(entries, key=lambda e: e["path"])}),
+            )
+            entries += _write_files(staging, [manifest])
+        os.chmod(staging, 0o755)
+        crash_point("output:staged")
+        if before_swap is not None:
+            before_swap()
+        crash_point("output:before-swap")
+        _swap(staging, out_dir)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UserError.single(
+            "NG901", f"cannot write output: {exc.strerror}", file=out_dir
+        ) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(entries, key=lambda e: e["path"])
+
+
+def _write_files(root: Path, files: Iterable[RenderedFile]) -> list[dict[str, Any]]:
+    made: set[Path] = set()
+    entries: list[dict[str, Any]] = []
+    for f in files:
+        target = root / f.path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _mode(f))
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), _mode(f))  # whatever the umask
+            fh.write(f.content)
+        entries.append(_entry(f))
+    return entries
+
+
+def _entry(f: RenderedFile) -> dict[str, Any]:
+    return {
+        "path": f.path,
+        "sha256": hashlib.sha256(f.content).hexdigest(),
+        "size": len(f.content),
+        "secret": f.secret,
+    }
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    """Two renames; a kill between them is repaired by :func:`recover_output`."""
+    if not os.path.lexists(out_dir):
+        os.rename(staging, out_dir)
+        fsync_dir(out_dir.parent)
+        return
+    old = staging.with_name(staging.name.replace(".new-", ".old-", 1))
+    os.rename(out_dir, old)
+    crash_point("output:mid-swap")
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
+        os.rename(old, out_dir)  # put the previous output back
+        raise
+    fsync_dir(out_dir.parent)
+    crash_point("output:swapped")
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# -- reading back --------------------------------------------------------------------------------
+
+
+def read_tree(out_dir: Path) -> dict[str, bytes]:
+    """Every regular file under ``out_dir`` by relative path; symlinks are not followed
+    (neither to files nor into directories) and not listed."""
+    return {path: _read_nofollow(out_dir / path) for path in _scan(out_dir)[0]}
+
+
+def _scan(out_dir: Path) -> tuple[list[str], list[str]]:
+    """(regular files, every other non-directory entry) under ``out_dir``, by relative path.
+    Symlinks count as other entries and are never followed."""
+    regular: list[str] = []
+    other: list[str] = []
+    if out_dir.is_symlink() or not out_dir.is_dir():
+        return regular, other
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        with os.scandir(out_dir / rel_dir) as it:
+            for entry in it:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(rel)
+                elif entry.is_file(follow_symlinks=False):
+                    regular.append(rel)
+                else:
+                    other.append(rel)
+    return sorted(regular), sorted(other)
+
+
+def diff_tree(out_dir: Path, files: Iterable[RenderedFile]) -> list[tuple[str, str]]:
+    """(path, "changed" | "missing" | "extra") for every difference, sorted. A symlink (or any
+    other non-regular entry) is a difference; it is never followed."""
+    regular, other = _scan(out_dir)
+    existing = {path: _read_nofollow(out_dir / path) for path in regular}
+    odd = set(other)
+    wanted = {f.path: f.content for f in files}
+    out: list[tuple[str, str]] = []
+    for path in sorted(set(existing) | set(wanted) | odd):
+        if path in odd:
+            out.append((path, "changed" if path in wanted else "extra"))
+        elif path not in existing:
+            out.append((path, "missing"))
+        elif path not in wanted:
+            out.append((path, "extra"))
+        elif existing[path] != wanted[path]:
+            out.append((path, "changed"))
+    return out

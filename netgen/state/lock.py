@@ -1,0 +1,227 @@
+"""The lock file ``netgen.lock.yaml``: everything netgen decided or learned that must not move.
+
+Format (documented in docs/lock-file.md)::
+
+    netgen_lock: 1
+    tunnels:
+      nyc01_1a_cf1:                  # sorted by name
+        site: nyc01
+        device: nyc01-edge1
+        wan: isp-a
+        endpoint: cf1
+        generated: true              # the name was generated (sticky per device/wan/endpoint)
+        interface_address: 10.252.0.0/31   # Cloudflare's side, as in the API
+        index: 0                     # device-local number (Tunnel100+n, st0.n, vti1+n ...)
+        cloudflare:                  # facts from the API, written by `netgen import`
+          id: 0123456789abcdef0123456789abcdef
+          type: ipsec
+          remote_identities: {fqdn_id: ..., user_id: ..., hex_id: ...}
+          created_on: "..."
+          modified_on: "..."
+    # end of netgen.lock.yaml
+
+No secrets are ever stored here. The writer emits :data:`LOCK_END` as the very last line; a
+lock that does not end with it (empty, truncated by a full disk or an interrupted copy) is
+refused (NG402) rather than read as a lock that lost tunnels. Every value is checked with the
+inventory's rules (:func:`interface_address_problem`, :data:`MAX_INDEX`). Reading is in
+:mod:`netgen.state.lock_read`; this module holds the model, its rules and the writer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from ipaddress import IPv4Address, IPv4Interface
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from netgen.cloudflare import facts
+from netgen.cloudflare.addressing import ALLOWED_INTERFACE_RANGES, tunnel_sides
+
+LOCK_NAME = "netgen.lock.yaml"
+LOCK_HEADER = (
+    "# netgen lock file: tunnel addresses, device-local numbers and Cloudflare API facts.\n"
+    "# Written by netgen; commit it with the inventory. It holds no secrets.\n"
+)
+LOCK_END: Final = "# end of netgen.lock.yaml"
+# Device-local tunnel numbers: netgen takes the lowest free one per device, so real values are
+# small; the bound keeps hand edits from producing interface names no router accepts.
+MAX_INDEX: Final = 4095
+INCOMPLETE_HINT = (
+    "restore netgen.lock.yaml from version control (git checkout -- netgen.lock.yaml); "
+    f"netgen writes the line `{LOCK_END}` last, so a lock without it was cut short"
+)
+# (network, netmask) of each allowed range, as ints. Every range is larger than a /30, so a
+# /31 or /30 lies inside a range exactly when its address does.
+assert all(r.prefixlen <= 30 for r in ALLOWED_INTERFACE_RANGES)
+_ALLOWED: Final = tuple((int(r.network_address), int(r.netmask)) for r in ALLOWED_INTERFACE_RANGES)
+
+
+def interface_address_problem(iface: IPv4Interface) -> str | None:
+    """Why ``iface`` cannot be a tunnel's ``interface_address`` (a phrase to follow the
+    address: "must be a /31 or a /30"), or None.
+
+    The inventory's rules (NG310-NG312): a /31 or a /30, inside Cloudflare's allowed ranges,
+    and a usable host of a /30. Shared by both lock readers and ``import --adopt``; written
+    with ints because the fast lock reader checks tens of thousands of them.
+    """
+    if iface.network.prefixlen not in facts.INTERFACE_PREFIXLENS:
+        return "must be a /31 or a /30"
+    address = int(iface)
+    if not any(address & mask == net for net, mask in _ALLOWED):
+        return f"is outside Cloudflare's allowed ranges ({facts.INTERFACE_RANGES_TEXT})"
+    if iface.network.prefixlen == 30:
+        try:
+            tunnel_sides(iface)
+        except ValueError:
+            return "is the network or broadcast address of its /30, not a usable host"
+    return None
+
+
+class _LockModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RemoteIdentities(_LockModel):
+    fqdn_id: str | None = None
+    user_id: str | None = None
+    hex_id: str | None = None
+
+
+class CloudflareFacts(_LockModel):
+    """What the Cloudflare API told us about a tunnel."""
+
+    id: str | None = None
+    type: Literal["gre", "ipsec"] | None = None
+    remote_identities: RemoteIdentities | None = None
+    cloudflare_endpoint: IPv4Address | None = None
+    customer_endpoint: IPv4Address | None = None
+    created_on: str | None = None
+    modified_on: str | None = None
+    psk_generated_on: str | None = None
+
+
+class LockTunnel(_LockModel):
+    site: str
+    device: str
+    wan: str
+    endpoint: str
+    generated: bool = False
+    interface_address: IPv4Interface
+    index: int = Field(ge=0, le=MAX_INDEX)
+    cloudflare: CloudflareFacts | None = None
+
+    @field_validator("interface_address")
+    @classmethod
+    def _tunnel_subnet(cls, value: IPv4Interface) -> IPv4Interface:
+        problem = interface_address_problem(value)
+        if problem is not None:
+            raise ValueError(f"{value} {problem}")
+        return value
+
+
+class LockFile(_LockModel):
+    netgen_lock: Literal[1] = 1
+    tunnels: dict[str, LockTunnel] = Field(default_factory=dict)
+
+
+def lock_path_for(inventory: Path) -> Path:
+    """The lock lives beside the inventory."""
+    return inventory.parent / LOCK_NAME
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@-]*")
+# Every plain scalar YAML 1.1 would not read as a string (bool, int, float, null, timestamp,
+# merge, ...), as one pattern built from PyYAML's own implicit resolvers.
+_NOT_A_STRING = re.compile(
+    "|".join(
+        sorted(
+            {
+                f"(?:{rx.pattern})"
+                for resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.values()
+                for _tag, rx in resolvers
+            }
+        )
+    ),
+    re.X,
+)
+
+
+def _scalar(value: object) -> str:
+    """A YAML scalar that reads back as exactly ``value`` (strings stay strings)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return string_scalar(str(value))
+
+
+def string_scalar(text: str) -> str:
+    """``text`` as a YAML scalar that reads back as this very string."""
+    if _PLAIN.fullmatch(text) and not _NOT_A_STRING.match(text):
+        return text
+    quoted = json.dumps(text)  # a JSON string is a YAML double-quoted scalar, except that
+    if "\\ud" in quoted:  # YAML wants characters beyond U+FFFF as \UXXXXXXXX, not pairs
+        quoted = _SURROGATE_PAIR.sub(_astral, quoted)
+    return quoted
+
+
+_SURROGATE_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _astral(match: re.Match[str]) -> str:
+    high, low = int(match.group(1), 16), int(match.group(2), 16)
+    return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
+
+
+def _emit(lines: list[str], data: dict[str, Any], indent: str) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict):
+            if value:
+                lines.append(f"{indent}{_scalar(key)}:")
+                _emit(lines, value, indent + "  ")
+        elif value is not None:
+            lines.append(f"{indent}{_scalar(key)}: {_scalar(value)}")
+
+
+def dump_lock(lock: LockFile) -> str:
+    """Stable text: sorted tunnels, fixed key order, no nulls.
+
+    Emitted directly (the structure is fixed and shallow): PyYAML's pure-Python representer
+    costs seconds for a fleet-sized lock.
+    """
+    lines = [
+        LOCK_HEADER.rstrip("\n"),
+        "netgen_lock: 1",
+        "tunnels:" if lock.tunnels else "tunnels: {}",
+    ]
+    s = string_scalar
+    for name in sorted(lock.tunnels):
+        t = lock.tunnels[name]
+        lines += (
+            f"  {s(name)}:",
+            f"    site: {s(t.site)}",
+            f"    device: {s(t.device)}",
+            f"    wan: {s(t.wan)}",
+            f"    endpoint: {s(t.endpoint)}",
+            f"    generated: {'true' if t.generated else 'false'}",
+            f"    interface_address: {t.interface_address}",
+            f"    index: {t.index}",
+        )
+        if t.cloudflare is not None:
+            facts = t.cloudflare.model_dump(mode="json", exclude_none=True)
+            if not facts.get("remote_identities", True):
+                del facts["remote_identities"]  # an empty mapping would read back as null
+            if facts:
+                lines.append("    cloudflare:")
+                _emit(lines, facts, "      ")
+    lines.append(LOCK_END)  # last: a lock without it was cut short
+    return "\n".join(lines) + "\n"
+
+
+def sticky_names(lock: LockFile) -> dict[tuple[str, str, str], str]:
+    """Generated names remembered in the lock, keyed by (device, wan, endpoint)."""
+    return {(t.device, t.wan, t.endpoint): name for name, t in lock.tunnels.items() if t.generated}

@@ -1,0 +1,191 @@
+"""The vendor registry: ``vendors/<id>.yaml`` profiles, validated like user input.
+
+A vendor is data (this profile) plus templates (``templates/<id>/``). Adding a vendor needs
+no change to core modules: the registry discovers every profile in the directory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from netgen.core.documents import load_yaml_file
+from netgen.core.errors import Diagnostic, Position, UserError
+from netgen.core.resources import data_dir
+from netgen.core.validation import diagnostics_from_validation
+from netgen.vendors import encoding
+from netgen.vendors.encoding import EncodingProfile, FieldName
+
+Capability = Literal[
+    "ipsec",
+    "gre",
+    "nat_t",
+    "ecmp",
+    "replay_protection",
+    "legacy_health_check_target",
+    "local_id_fqdn",
+    "local_id_user",
+    "local_id_hex",
+    "local_id_ipv4",
+    "multi_wan",
+]
+ALL_CAPABILITIES: tuple[str, ...] = Capability.__args__  # type: ignore[attr-defined]
+
+
+class _Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InterfaceNaming(_Profile):
+    """``format`` gets ``number`` = ``base`` + the tunnel's device-local index."""
+
+    format: Annotated[str, Field(pattern=r"\{number\}")]
+    base: int = Field(ge=0)
+
+
+class OutputFile(_Profile):
+    template: str
+    filename: Annotated[str, Field(pattern=r"\{device\}")]
+    executable: bool = False
+
+
+class KeywordMaps(_Profile):
+    """Neutral tokens (cloudflare.facts) → the vendor's keywords. Missing = cannot express."""
+
+    ike_encryption: dict[str, str]
+    ike_integrity: dict[str, str]
+    ike_prf: dict[str, str]
+    dh_group: dict[int, str]
+    esp_encryption: dict[str, str]
+    esp_integrity: dict[str, str]
+    pfs_group: dict[int, str]
+    local_id_type: dict[str, str]
+
+
+class LintProfile(_Profile):
+    """How ``netgen lint`` reads this vendor's configs: a syntax family of
+    :mod:`netgen.lint.syntax`, and the rule fixes phrased in this vendor's terms."""
+
+    syntax: Literal["ios", "junos_set", "vyos_set", "swanctl"]
+    fixes: dict[Annotated[str, Field(pattern=r"^CF[0-9]{3}$")], str] = Field(default_factory=dict)
+
+
+class VendorProfile(_Profile):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    display_name: str
+    platform_versions: Annotated[list[str], Field(min_length=1)]
+    default_version: str
+    tested_versions: list[str] = Field(default_factory=list)
+    capabilities: list[Capability]
+    comment_prefix: str
+    outputs: Annotated[list[OutputFile], Field(min_length=1)]
+    interfaces: dict[Literal["ipsec", "gre"], InterfaceNaming]
+    keywords: KeywordMaps
+    local_id_format: dict[Literal["fqdn", "user", "hex", "ipv4"], str] = Field(default_factory=dict)
+    psk_placeholder: Annotated[str, Field(pattern=r"\{tunnel\}")] = "<redacted:psk:{tunnel}>"
+    encoding: EncodingProfile
+    verification: list[str] = Field(default_factory=list)
+    # value ranges the vendor accepts, where they are narrower than Cloudflare's rules:
+    # dpd_interval (seconds; outside = NG501) and dpd_threshold (probes; clamped)
+    limits: dict[Literal["dpd_interval", "dpd_threshold"], tuple[int, int]] = Field(
+        default_factory=dict
+    )
+    hier_config_platform: str | None = None
+    # None: `netgen lint` does not cover this vendor (it still renders)
+    lint: LintProfile | None = None
+    path: str = ""
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def resolve_version(self, requested: str | None) -> str | None:
+        """The supported version ``requested`` maps to (``17.9.4`` → ``17.9``), else None."""
+        if requested is None:
+            return self.default_version
+        for v in sorted(self.platform_versions, key=len, reverse=True):
+            if requested == v or requested.startswith(v + "."):
+                return v
+        return None
+
+    def interface(self, tunnel_type: str, index: int) -> tuple[int, str] | None:
+        """(number, name) of the tunnel interface for a tunnel's device-local ``index``:
+        ``number`` = the naming's ``base`` + ``index``; None if the vendor has no naming for
+        the tunnel type (the tunnel type is then refused by its capability gate)."""
+        naming = self.interfaces.get(tunnel_type)  # type: ignore[call-overload]
+        if naming is None:
+            return None
+        number = naming.base + index
+        return number, naming.format.format(number=number)
+
+    def interface_name(self, tunnel_type: str, index: int) -> str:
+        found = self.interface(tunnel_type, index)
+        return found[1] if found else f"<no-{tunnel_type}>"
+
+    def encode_problem(self, field: FieldName, value: str) -> str | None:
+        """Why ``value`` cannot be printed as ``field`` in this vendor's output, or None."""
+        return encoding.problem(self.encoding, field, value, self.display_name)
+
+
+@dataclass(frozen=True)
+class Registry:
+    vendors: dict[str, VendorProfile]
+    templates_root: Path
+
+    def get(self, vendor_id: str) -> VendorProfile | None:
+        return self.vendors.get(vendor_id)
+
+    def ids(self) -> list[str]:
+        return sorted(self.vendors)
+
+
+def load_registry(vendors_dir: Path | None = None, templates_dir: Path | None = None) -> Registry:
+    """Read and validate every ``*.yaml`` profile; all problems reported at once (NG506)."""
+    vdir = vendors_dir or data_dir("vendors")
+    tdir = templates_dir or data_dir("templates")
+    vendors: dict[str, VendorProfile] = {}
+    diags: list[Diagnostic] = []
+    for path in sorted(vdir.glob("*.yaml")):
+        doc = load_yaml_file(path)
+        try:
+            profile = VendorProfile.model_validate({**(doc.data or {}), "path": str(path)})
+        except ValidationError as exc:
+            for d in diagnostics_from_validation(exc, doc.index, VendorProfile):
+                diags.append(
+                    Diagnostic(
+                        "NG506",
+                        f"vendor profile: {d.message}",
+                        position=d.position,
+                        hint=d.hint,
+                        field=d.field,
+                    )
+                )
+            continue
+        diags.extend(_profile_problems(profile, path, tdir))
+        vendors[profile.id] = profile
+    if diags:
+        raise UserError(diags)
+    return Registry(vendors, tdir)
+
+
+def _profile_problems(p: VendorProfile, path: Path, tdir: Path) -> list[Diagnostic]:
+    out: list[str] = []
+    if path.stem != p.id:
+        out.append(f"file name {path.name} does not match id {p.id!r}")
+    if p.default_version not in p.platform_versions:
+        out.append(f"default_version {p.default_version!r} is not in platform_versions")
+    for o in p.outputs:
+        if not (tdir / p.id / o.template).is_file():
+            out.append(f"template {p.id}/{o.template} does not exist")
+    for kind in ("ipsec", "gre"):
+        if p.can(kind) and kind not in p.interfaces:
+            out.append(f"capability {kind} needs interfaces.{kind}")
+    if not re.fullmatch(r"[^\n]{1,4}", p.comment_prefix):
+        out.append("comment_prefix must be 1-4 characters")
+    return [
+        Diagnostic("NG506", f"vendor profile {p.id}: {m}", position=Position(str(path)))
+        for m in out
+    ]
