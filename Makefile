@@ -28,6 +28,7 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check netgen tests benchmarks
 	$(BIN)/ruff format --check netgen tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy netgen tests benchmarks
