@@ -26,19 +26,11 @@ from netgen.core.files import (
     Notify,
     writer_lock,
 )
-from netgen.plan.build import reveal_psks
 from netgen.plan.model import PlanInputs
+from netgen.plan.reveal import reveal_psks
 from netgen.render.environment import RenderedFile, make_environment, render_with_digest
-from netgen.render.output import (
-    MANIFEST,
-    diff_tree,
-    json_lines_array,
-    manifest_file,
-    owned_files,
-    prepare_output,
-    read_owned,
-    write_tree,
-)
+from netgen.render.output import diff_tree, json_lines_array, manifest_file, write_tree
+from netgen.render.output_dir import MANIFEST, owned_files, prepare_output, read_owned
 
 # -- render --------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from netgen.core.files import (
     replace_file,
     writer_lock,
 )
-from netgen.state import importer, secrets
+from netgen.state import importer, secret_commands, secrets
 from netgen.state.lock import dump_lock
 
 # -- import and secrets ----------------------------------------------------------------------
@@ -66,7 +66,7 @@ def import_responses(
             adopt=adopt,
             store=store,
         )
-        new_store, store_changes = secrets.apply_imported(
+        new_store, store_changes = secret_commands.apply_imported(
             store, result.psks, result.lock, clock=secrets.system_clock
         )
         lock_written = store_written = False
@@ -119,7 +119,9 @@ def secrets_list(inventory: str | Path) -> SecretsListing:
     session = open_session(inventory)
     store = secrets.load_store(secrets.store_path_for(session.path))
     psks, diags = resolve_secrets(session)
-    rows = secrets.list_secrets(session.loaded.inventory, store, psks, now=secrets.system_clock())
+    rows = secret_commands.list_secrets(
+        session.loaded.inventory, store, psks, now=secrets.system_clock()
+    )
     warnings = [dataclasses.replace(d, severity=Severity.WARNING) for d in diags]
     return SecretsListing([dataclasses.asdict(r) for r in rows], warnings)
 
@@ -137,7 +139,7 @@ def secrets_set(
         session = open_session(inventory)
         store_path = secrets.store_path_for(session.path)
         store = secrets.load_store(store_path, replacing=(tunnel,))
-        result = secrets.set_secret(
+        result = secret_commands.set_secret(
             store, session.loaded.inventory, tunnel, psk, clock=secrets.system_clock
         )
         secrets.save_store(store_path, result.store)
@@ -159,7 +161,7 @@ def secrets_generate(
         session = open_session(inventory)
         store_path = secrets.store_path_for(session.path)
         store = secrets.load_store(store_path, replacing=tunnels)
-        result = secrets.generate_secrets(
+        result = secret_commands.generate_secrets(
             store,
             session.loaded.inventory,
             session.allocation.lock,

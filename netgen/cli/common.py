@@ -17,8 +17,8 @@ from netgen.cli.console import (
     stderr,
     summary_line,
 )
-from netgen.core.documents import MAX_STRING
 from netgen.core.errors import Diagnostic, NetgenError, UserError, safe_text
+from netgen.core.limits import MAX_STRING
 
 T = TypeVar("T")
 

@@ -24,7 +24,8 @@ from netgen.cli.console import (
     print_table,
     write_lines,
 )
-from netgen.core.documents import MAX_DOCUMENT_BYTES, read_bytes
+from netgen.core.documents import read_bytes
+from netgen.core.limits import MAX_DOCUMENT_BYTES
 
 
 def import_(

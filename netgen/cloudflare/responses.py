@@ -19,7 +19,8 @@ from typing import Any, Final, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from netgen.core.documents import (
+from netgen.core.errors import Diagnostic, Position, Severity
+from netgen.core.limits import (
     DEPTH_HINT,
     LENGTH_HINT,
     MAX_DEPTH,
@@ -30,9 +31,8 @@ from netgen.core.documents import (
     NG_SIZE,
     limit_problem,
 )
-from netgen.core.errors import Diagnostic, Position, Severity
 
-# NG6xx (part 1): reading responses. The lead adds these to netgen.core.codes.
+# NG6xx (part 1): reading responses (catalogued in netgen.core.codes).
 NG_JSON: Final = "NG601"
 NG_HTML: Final = "NG602"
 NG_SHAPE: Final = "NG603"

@@ -18,10 +18,8 @@ and refuses nesting deeper than :data:`MAX_DEPTH` (NG108) and scalars longer tha
 
 from __future__ import annotations
 
-import codecs
 import gc
 import hashlib
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +29,19 @@ from typing import Any, Final
 import yaml
 
 from netgen.core.errors import Diagnostic, Position, UserError
+from netgen.core.limits import (
+    DEPTH_HINT,
+    LENGTH_HINT,
+    MAX_DEPTH,
+    MAX_DOCUMENT_BYTES,
+    MAX_STRING,
+    NG_DEPTH,
+    NG_LENGTH,
+    _utf8,
+    check_size,
+    limit_problem,
+    refuse_anchors,
+)
 
 try:  # libyaml is part of the PyYAML wheels; fall back to pure Python only if absent
     from yaml import CSafeLoader as _Loader
@@ -39,29 +50,12 @@ except ImportError:  # pragma: no cover
 
 PathKey = tuple[str | int, ...]
 
-# A 10,000-device fleet inventory is about 4 MB and its lock, with every Cloudflare identity,
-# about 22 MB (benchmarks/fleet.py): 64 MiB leaves room while bounding what a file can cost.
-MAX_DOCUMENT_BYTES: Final = 64 * 1024 * 1024
-# Inventories nest about 8 levels, locks 5, API responses 6; the parsers and every consumer
-# recurse, so a limit far below Python's recursion limit keeps hostile nesting a clean error.
-MAX_DEPTH: Final = 64
-# Names, addresses, identities and PSKs are short; 4096 also stays below Python's
-# 4300-digit limit for int(), so an over-long number is this error rather than a crash.
-MAX_STRING: Final = 4096
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _SCALAR_TAGS: Final = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "binary", "timestamp")
-)
-NG_ALIAS: Final = "NG106"
-NG_SIZE: Final = "NG107"
-NG_DEPTH: Final = "NG108"
-NG_LENGTH: Final = "NG109"
-DEPTH_HINT: Final = f"netgen reads at most {MAX_DEPTH} levels of nesting: flatten the structure"
-LENGTH_HINT: Final = (
-    f"netgen reads values of at most {MAX_STRING} characters: check the value is the right one"
 )
 
 
@@ -222,97 +216,9 @@ def read_bytes(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
     return data
 
 
-def check_size(raw: bytes, file: str, limit: int = MAX_DOCUMENT_BYTES) -> None:
-    """NG107 when a document is larger than ``limit`` bytes."""
-    if len(raw) > limit:
-        raise UserError.single(
-            NG_SIZE,
-            f"file is larger than {limit // (1024 * 1024)} MiB, the most netgen reads",
-            file=file,
-            hint="check that this is the right file (a 10,000-device inventory is about 4 MB)",
-        )
-
-
-def limit_problem(data: Any) -> tuple[str, PathKey] | None:
-    """The first place where ``data`` nests deeper than :data:`MAX_DEPTH` (NG108) or holds a
-    string longer than :data:`MAX_STRING` (NG109), as ``(code, path)``; None when within.
-
-    Iterative, so it is safe on any depth the parser produced.
-    """
-    if type(data) is str:
-        return (NG_LENGTH, ()) if len(data) > MAX_STRING else None
-    stack: list[tuple[Any, PathKey]] = [(data, ())] if type(data) in (dict, list) else []
-    while stack:
-        obj, path = stack.pop()
-        if len(path) >= MAX_DEPTH:
-            return NG_DEPTH, path
-        items: Any = obj.items() if type(obj) is dict else enumerate(obj)
-        for key, value in items:
-            if type(key) is str and len(key) > MAX_STRING:
-                return NG_LENGTH, path
-            kind = type(value)
-            if kind is str:
-                if len(value) > MAX_STRING:
-                    return NG_LENGTH, (*path, key)
-            elif kind is dict or kind is list:
-                stack.append((value, (*path, key)))
-    return None
-
-
 # An anchor or alias is `&` or `*` at the start of a token followed by a name character; a
 # token never starts right after a letter or digit (there it is part of a plain scalar such
 # as `AT&T`). Any other match, also in comments or quotes, is decided by the YAML parser.
-_ANCHOR_START: Final = re.compile(rb"[&*][-\w]")
-
-
-def _may_have_anchors(raw: bytes) -> bool:
-    if b"&" not in raw and b"*" not in raw:
-        return False
-    for match in _ANCHOR_START.finditer(raw):
-        before = raw[match.start() - 1 : match.start()]
-        if not (before.isalnum() and before.isascii()):
-            return True
-    return False
-
-
-def refuse_anchors(raw: bytes, file: str) -> None:
-    """NG106 for every YAML anchor (or alias without one), before anything is composed."""
-    if not _may_have_anchors(raw):
-        return
-    diags: list[Diagnostic] = []
-    defined: set[str] = set()
-    hint = (
-        "write the values out in full: netgen refuses anchors and aliases, since a few lines "
-        "of them can expand into gigabytes"
-    )
-    try:
-        for event in yaml.parse(raw, Loader=_Loader):
-            anchor = getattr(event, "anchor", None)
-            if anchor is None or (isinstance(event, yaml.AliasEvent) and anchor in defined):
-                continue
-            defined.add(anchor)
-            what = "alias *" if isinstance(event, yaml.AliasEvent) else "anchor &"
-            mark = event.start_mark
-            pos = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file)
-            message = f"YAML {what}{anchor[:40]} is not supported"
-            diags.append(Diagnostic(NG_ALIAS, message, position=pos, hint=hint))
-    except yaml.YAMLError:
-        pass  # the loader reports the syntax error itself
-    if diags:
-        raise UserError(diags)
-
-
-def _utf8(raw: bytes, file: str) -> bytes:
-    """libyaml also reads UTF-16 with a byte order mark: turn it into UTF-8 so that every
-    byte-level check (anchors) sees the text as the parser will."""
-    if not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw
-    try:
-        return raw.decode("utf-16").encode("utf-8")
-    except UnicodeError:
-        raise UserError.single(
-            "NG102", "invalid UTF-16 text", file=file, hint="save the file as UTF-8"
-        ) from None
 
 
 class _NeedsPositionsError(Exception):

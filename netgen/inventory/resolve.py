@@ -28,7 +28,7 @@ from netgen.inventory.model import (
     TunnelSettings,
     WanLink,
 )
-from netgen.inventory.schema import InventoryIn, SettingsIn, TunnelIn
+from netgen.inventory.schema import DeviceIn, InventoryIn, SettingsIn, SiteIn, TunnelIn
 
 NAME_MAX = facts.TUNNEL_NAME_MAX
 # every tunnel setting, declared once in SettingsIn (TunnelIn inherits them)
@@ -183,129 +183,159 @@ def _letters(n: int) -> str:
             return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A generated tunnel waiting for its name (names are decided after every device)."""
+
+    slot: Slot
+    site: str
+    device_no: int
+    wan_no: int
+    merged: _Merged
+    settings: TunnelSettings
+    path: PathKey
+
+    def order(self) -> tuple[str, str, int, str]:
+        """Site, device, link position, endpoint: independent of the order in the file."""
+        return (self.site, self.slot[0], self.wan_no, self.slot[2])
+
+
+class _Resolver:
+    """One pass over the input model; collects tunnels, duplicates and pending generated ones."""
+
+    def __init__(self, model: InventoryIn, sticky_names: dict[Slot, str] | None) -> None:
+        self.model = model
+        self.product = model.account.product
+        self.base_layers = _layer(model.defaults, ("defaults",))
+        explicit = {t.name for s in model.sites for d in s.devices for t in d.tunnels or ()}
+        self.names = NameAllocator(set(explicit), dict(sticky_names or {}))
+        self.tunnels: dict[str, Tunnel] = {}
+        self.duplicates: list[tuple[str, PathKey, PathKey]] = []
+        self.pending: list[_Pending] = []
+
+    def site(self, si: int, sin: SiteIn) -> Site:
+        spath: PathKey = ("sites", si)
+        layers = self.base_layers + _layer(sin.defaults, (*spath, "defaults"))
+        device_no = {n: i + 1 for i, n in enumerate(sorted({d.name for d in sin.devices}))}
+        devices = tuple(
+            self.device(sin.name, (*spath, "devices", di), din, layers, device_no[din.name])
+            for di, din in enumerate(sin.devices)
+        )
+        return Site(
+            sin.name,
+            sin.address,
+            sin.contact,
+            sin.description,
+            tuple(sin.lan_prefixes),
+            devices,
+            spath,
+        )
+
+    def device(
+        self, site: str, dpath: PathKey, din: DeviceIn, layers: list[Layer], number: int
+    ) -> Device:
+        dev_layers = layers + _layer(din.defaults, (*dpath, "defaults"))
+        wan = tuple(
+            WanLink(w.name, w.interface, w.address, w.gateway, w.behind_nat, (*dpath, "wan", wi))
+            for wi, w in enumerate(din.wan)
+        )
+        names: list[str] = []
+        if din.tunnels is not None:
+            for ti, tin in enumerate(din.tunnels):
+                tunnel = self.explicit(site, din.name, (*dpath, "tunnels", ti), tin, dev_layers)
+                if tunnel is not None:
+                    names.append(tunnel.name)
+        else:
+            merged = _merge(dev_layers)
+            settings = _settings(merged.values, self.product)  # one per device, shared
+            for wi, w in enumerate(din.wan):
+                for ep in self.model.cloudflare.endpoints:
+                    slot = (din.name, w.name, ep.name)
+                    self.pending.append(_Pending(slot, site, number, wi, merged, settings, dpath))
+        return Device(
+            din.name,
+            site,
+            din.vendor,
+            din.platform_version,
+            din.lan_interface,
+            wan,
+            tuple(names),
+            dpath,
+        )
+
+    def explicit(
+        self, site: str, device: str, tpath: PathKey, tin: TunnelIn, layers: list[Layer]
+    ) -> Tunnel | None:
+        """An explicit tunnel, or None if its name was taken (recorded as a duplicate)."""
+        merged = _merge([*layers, _tunnel_layer(tin, tpath)])
+        tunnel = Tunnel(
+            name=tin.name,
+            site=site,
+            device=device,
+            wan=tin.wan,
+            endpoint=tin.endpoint,
+            settings=_settings(merged.values, self.product),
+            pinned_address=tin.interface_address,
+            priority=tin.priority,
+            description=tin.description,
+            generated=False,
+            psk_ref=PskRef(tin.psk.env, tin.psk.file) if tin.psk else None,
+            path=tpath,
+            origins=merged.origins,
+        )
+        if tunnel.name in self.tunnels:
+            self.duplicates.append((tunnel.name, tpath, self.tunnels[tunnel.name].path))
+            return None
+        self.tunnels[tunnel.name] = tunnel
+        return tunnel
+
+    def name_generated(self) -> dict[str, list[str]]:
+        """Name every pending tunnel in a fixed order; device -> its generated tunnel names."""
+        generated: dict[str, list[str]] = {}
+        for p in sorted(self.pending, key=_Pending.order):
+            name = self.names.name(p.slot, p.site, p.device_no, p.wan_no, p.slot[2])
+            self.tunnels[name] = Tunnel(
+                name=name,
+                site=p.site,
+                device=p.slot[0],
+                wan=p.slot[1],
+                endpoint=p.slot[2],
+                settings=p.settings,
+                pinned_address=None,
+                priority=100,
+                description=None,
+                generated=True,
+                psk_ref=None,
+                path=p.path,
+                origins=p.merged.origins,
+            )
+            generated.setdefault(p.slot[0], []).append(name)
+        return generated
+
+
 def resolve_inventory(
     model: InventoryIn, *, file: str, digest: str, sticky_names: dict[Slot, str] | None = None
 ) -> Inventory:
     """Build the neutral :class:`Inventory` from a validated input model."""
-    product = model.account.product
-    base_layers = _layer(model.defaults, ("defaults",))
-    explicit_names = {t.name for s in model.sites for d in s.devices for t in d.tunnels or ()}
-    names = NameAllocator(set(explicit_names), dict(sticky_names or {}))
-    endpoints = tuple(
-        Endpoint(e.name, e.address, ("cloudflare", "endpoints", i))
-        for i, e in enumerate(model.cloudflare.endpoints)
-    )
-    tunnels: dict[str, Tunnel] = {}
-    duplicates: list[tuple[str, PathKey, PathKey]] = []
-    pending: list[tuple[Slot, str, int, int, str, _Merged, TunnelSettings, PathKey]] = []
-    sites: list[Site] = []
-
-    for si, sin in enumerate(model.sites):
-        spath: PathKey = ("sites", si)
-        site_layers = base_layers + _layer(sin.defaults, (*spath, "defaults"))
-        device_no = {n: i + 1 for i, n in enumerate(sorted({d.name for d in sin.devices}))}
-        devices: list[Device] = []
-        for di, din in enumerate(sin.devices):
-            dpath: PathKey = (*spath, "devices", di)
-            dev_layers = site_layers + _layer(din.defaults, (*dpath, "defaults"))
-            wan = tuple(
-                WanLink(
-                    w.name, w.interface, w.address, w.gateway, w.behind_nat, (*dpath, "wan", wi)
-                )
-                for wi, w in enumerate(din.wan)
-            )
-            tunnel_names: list[str] = []
-            if din.tunnels is not None:
-                for ti, tin in enumerate(din.tunnels):
-                    tpath: PathKey = (*dpath, "tunnels", ti)
-                    merged = _merge([*dev_layers, _tunnel_layer(tin, tpath)])
-                    tunnel = Tunnel(
-                        name=tin.name,
-                        site=sin.name,
-                        device=din.name,
-                        wan=tin.wan,
-                        endpoint=tin.endpoint,
-                        settings=_settings(merged.values, product),
-                        pinned_address=tin.interface_address,
-                        priority=tin.priority,
-                        description=tin.description,
-                        generated=False,
-                        psk_ref=PskRef(tin.psk.env, tin.psk.file) if tin.psk else None,
-                        path=tpath,
-                        origins=merged.origins,
-                    )
-                    if tunnel.name in tunnels:
-                        duplicates.append((tunnel.name, tpath, tunnels[tunnel.name].path))
-                    else:
-                        tunnels[tunnel.name] = tunnel
-                        tunnel_names.append(tin.name)
-            else:
-                merged = _merge(dev_layers)
-                settings = _settings(merged.values, product)  # one per device, shared
-                for wi, w in enumerate(din.wan):
-                    for ep in model.cloudflare.endpoints:
-                        slot = (din.name, w.name, ep.name)
-                        no = device_no[din.name]
-                        pending.append((slot, sin.name, no, wi, ep.name, merged, settings, dpath))
-            devices.append(
-                Device(
-                    din.name,
-                    sin.name,
-                    din.vendor,
-                    din.platform_version,
-                    din.lan_interface,
-                    wan,
-                    tuple(tunnel_names),
-                    dpath,
-                )
-            )
-        sites.append(
-            Site(
-                sin.name,
-                sin.address,
-                sin.contact,
-                sin.description,
-                tuple(sin.lan_prefixes),
-                tuple(devices),
-                spath,
-            )
-        )
-
-    # Generated names are decided in a fixed order (site, device, link, endpoint by name),
-    # so they do not depend on the order of sites or devices in the file.
-    pending.sort(key=lambda p: (p[1], p[0][0], p[3], p[0][2]))
-    generated: dict[str, list[str]] = {}
-    for slot, site, dev_no, wan_no, ep_name, merged, settings, dpath in pending:
-        name = names.name(slot, site, dev_no, wan_no, ep_name)
-        tunnels[name] = Tunnel(
-            name=name,
-            site=site,
-            device=slot[0],
-            wan=slot[1],
-            endpoint=slot[2],
-            settings=settings,
-            pinned_address=None,
-            priority=100,
-            description=None,
-            generated=True,
-            psk_ref=None,
-            path=dpath,
-            origins=merged.origins,
-        )
-        generated.setdefault(slot[0], []).append(name)
+    r = _Resolver(model, sticky_names)
+    sites = [r.site(si, sin) for si, sin in enumerate(model.sites)]
+    generated = r.name_generated()
     if generated:
         sites = [_with_generated(s, generated) for s in sites]
     return Inventory(
         file=file,
         digest=digest,
         account_id=model.account.id,
-        product=product,
-        endpoints=endpoints,
+        product=r.product,
+        endpoints=tuple(
+            Endpoint(e.name, e.address, ("cloudflare", "endpoints", i))
+            for i, e in enumerate(model.cloudflare.endpoints)
+        ),
         pools=tuple(model.cloudflare.interface_pool),
         advertised_prefixes=tuple(model.cloudflare.advertised_prefixes),
         sites=tuple(sites),
-        tunnels=tunnels,
-        duplicate_tunnels=tuple(duplicates),
+        tunnels=r.tunnels,
+        duplicate_tunnels=tuple(r.duplicates),
     )
 
 

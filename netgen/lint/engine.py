@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network, ip_address
+from ipaddress import IPv4Interface
 
 from netgen.cloudflare import crypto, facts
 from netgen.cloudflare.addressing import in_allowed_range
+from netgen.lint.inventory_check import inventory_findings, match_expectation, same_ip
 from netgen.lint.model import (
     At,
     ConfigFacts,
@@ -25,7 +26,7 @@ from netgen.lint.model import (
     TunnelExpectation,
     TunnelFacts,
 )
-from netgen.lint.rules import RULES
+from netgen.lint.rules import RULES, finding
 from netgen.lint.syntax import ios, junos_set, swanctl, vyos_set
 from netgen.vendors.registry import VendorProfile
 
@@ -60,13 +61,6 @@ _KIND_WORD = {
     "dh": "DH group",
     "esn": "ESN setting",
 }
-
-
-def finding(
-    rule_id: str, loc: Loc, message: str, hint: str | None = None, severity: Severity | None = None
-) -> Finding:
-    """A finding with the rule's usual severity; without a hint the vendor's fix is added later."""
-    return Finding(rule_id, severity or RULES[rule_id].severity, message, loc.file, loc.line, hint)
 
 
 def _viable(p: Proposal, allowed: dict[str, tuple[str, ...]]) -> bool:
@@ -169,13 +163,6 @@ def _replay(replay: At[bool], exp: TunnelExpectation | None, inv: bool) -> Itera
         )
 
 
-def _same_ip(a: str, b: str) -> bool:
-    try:
-        return ip_address(a.strip("'\"")) == ip_address(b.strip("'\""))
-    except ValueError:
-        return False
-
-
 def _remote_id(t: TunnelFacts) -> Iterator[Finding]:
     if t.peer is None or not t.knows("remote_id"):
         return
@@ -186,7 +173,7 @@ def _remote_id(t: TunnelFacts) -> Iterator[Finding]:
             f"{t.name}: no remote identity set, so any ID is accepted from {t.peer.value}",
             severity=Severity.WARNING,
         )
-    elif not _same_ip(t.remote_id.value, t.peer.value):
+    elif not same_ip(t.remote_id.value, t.peer.value):
         yield finding(
             "CF014",
             t.remote_id.loc,
@@ -251,112 +238,6 @@ def _subnet(addr: At[str]) -> Iterator[Finding]:
         )
 
 
-def _address(t: TunnelFacts) -> IPv4Interface | None:
-    try:
-        return IPv4Interface(t.address.value) if t.address is not None else None
-    except ValueError:
-        return None
-
-
-def _network(e: TunnelExpectation) -> IPv4Network:
-    return IPv4Interface(f"{e.cloudflare_address}/{e.prefixlen}").network
-
-
-def _match(t: TunnelFacts, exps: Sequence[TunnelExpectation]) -> TunnelExpectation | None:
-    """The inventory tunnel of ``t``: by subnet (same type first), then by a name it uses."""
-    addr = _address(t)
-    if addr is not None:
-        inside = [e for e in exps if addr.ip in _network(e)]
-        same = [e for e in inside if t.kind is None or t.kind.value == e.tunnel_type]
-        if same or inside:
-            return (same or inside)[0]
-    words = {w for label in t.labels for w in label.replace("-", " ").split()}
-    names = {w.removeprefix("CF-").removeprefix("KR-") for w in words} | words
-    return next((e for e in exps if e.name in names), None)
-
-
-def _norm_id(value: str) -> str:
-    v = value.strip("'\"").lower()
-    for prefix in ("keyid:", "fqdn:", "userfqdn:", "email:", "rfc822:", "ipv4:"):
-        v = v.removeprefix(prefix)
-    return v.lstrip("@")
-
-
-def _expect(t: TunnelFacts, e: TunnelExpectation) -> Iterator[Finding]:
-    if t.kind is not None and t.kind.value != e.tunnel_type:
-        yield finding(
-            "CF018",
-            t.kind.loc,
-            f"{t.name}: {_KIND[t.kind.value]} tunnel, but "
-            f"inventory tunnel {e.name} is {_KIND.get(e.tunnel_type, e.tunnel_type)}",
-        )
-    if t.peer is not None and not _same_ip(t.peer.value, e.endpoint_address):
-        yield finding(
-            "CF017",
-            t.peer.loc,
-            f"{t.peer.text}: peer {t.peer.value}, but inventory "
-            f"tunnel {e.name} goes to {e.endpoint_address}",
-        )
-    if t.address is not None and t.knows("address"):
-        want = f"{e.customer_address}/{e.prefixlen}"
-        got = _address(t) if "/" in t.address.value else None
-        if got is None or got != IPv4Interface(want):
-            side = ""
-            if got is not None and got.ip == IPv4Address(e.cloudflare_address):
-                side = " — that is Cloudflare's side of the tunnel"
-            yield finding(
-                "CF013",
-                t.address.loc,
-                f"{t.address.text}: inventory tunnel {e.name} needs the router at {want}{side}",
-            )
-    if e.tunnel_type == "ipsec" and e.local_id is not None and t.knows("local_id"):
-        if t.local_id is None:
-            if not _is_ip(e.local_id):
-                yield finding(
-                    "CF016",
-                    t.ike_anchor or t.loc,
-                    f"{t.name}: no local identity; inventory tunnel {e.name} needs {e.local_id}",
-                )
-        elif _norm_id(t.local_id.value) != _norm_id(e.local_id):
-            yield finding(
-                "CF016",
-                t.local_id.loc,
-                f"{t.local_id.text}: local identity "
-                f"{t.local_id.value}, but inventory tunnel {e.name} needs {e.local_id}",
-            )
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _inventory(facts: ConfigFacts, exps: Sequence[TunnelExpectation]) -> Iterator[Finding]:
-    seen: set[str] = set()
-    for t in facts.tunnels:
-        e = _match(t, exps)
-        if e is None:
-            yield finding(
-                "CF019", t.loc, f"{t.name}: no tunnel of the inventory uses this subnet or name"
-            )
-            continue
-        seen.add(e.name)
-        yield from _expect(t, e)
-    devices = {e.device for e in exps if e.name in seen}
-    loc = facts.first_loc or Loc("<config>", 1)
-    for e in exps:
-        if e.name not in seen and (not seen or e.device in devices):
-            yield finding(
-                "CF019",
-                loc,
-                f"inventory tunnel {e.name} ({_KIND.get(e.tunnel_type, e.tunnel_type)} to "
-                f"{e.endpoint_address}) is not in this config",
-            )
-
-
 def check_facts(
     facts: ConfigFacts,
     vendor: VendorProfile,
@@ -369,14 +250,13 @@ def check_facts(
         if (r.kind, r.name) not in facts.defined:
             out.append(finding("CF015", r.loc, f"{r.kind} {r.name} is referenced but not defined"))
     inv = expectations is not None
-    matched = {id(t): _match(t, expectations) for t in facts.tunnels} if expectations else {}
     for t in facts.tunnels:
-        exp = matched.get(id(t))
+        exp = match_expectation(t, expectations) if expectations else None
         if t.is_ipsec:
             out += _ipsec_checks(t, exp, inv)
         out += _iface_checks(t)
     if expectations is not None:
-        out += _inventory(facts, expectations)
+        out += inventory_findings(facts, expectations)
     if not facts.tunnels:
         loc = facts.first_loc or Loc("<config>", 1)
         out.append(finding("CF022", loc, f"no {vendor.id} tunnel found in this config"))

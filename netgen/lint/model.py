@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from netgen.cloudflare.addressing import tunnel_sides
 from netgen.inventory.model import Inventory
-from netgen.plan.build import local_identity
+from netgen.plan.identity import local_identity
 from netgen.state.allocate import Allocation
 
 T = TypeVar("T")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from netgen.cloudflare import facts
-from netgen.lint.model import Severity
+from netgen.lint.model import Finding, Loc, Severity
 
 _REF = "P/reference/gre-ipsec-tunnels.mdx"
 _TUN = "P/routing/configure-tunnels.mdx"
@@ -279,3 +279,10 @@ def markdown(vendor_fixes: Mapping[str, Mapping[str, str]]) -> str:
             out.append(f"- Note: {r.notes}")
         out.append(f"- Source: {r.source}")
     return "\n".join(out) + "\n"
+
+
+def finding(
+    rule_id: str, loc: Loc, message: str, hint: str | None = None, severity: Severity | None = None
+) -> Finding:
+    """A finding with the rule's usual severity; without a hint the vendor's fix is added later."""
+    return Finding(rule_id, severity or RULES[rule_id].severity, message, loc.file, loc.line, hint)

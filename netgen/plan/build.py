@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 from netgen import __version__
@@ -11,20 +10,17 @@ from netgen.cloudflare.crypto import CryptoSuite, is_aead
 from netgen.core.documents import PathKey
 from netgen.core.errors import Diagnostic, InternalError, UserError, shown
 from netgen.inventory.model import Device, Tunnel, WanLink
+from netgen.plan.identity import ID_FIELDS, PLACEHOLDER_IDS, local_identity
 from netgen.plan.model import (
     DevicePlan,
     EspProposal,
-    HopGroup,
     IkeProposal,
     IpsecPlan,
-    NextHop,
     PlanInputs,
-    RoutePlan,
     TunnelPlan,
-    UnderlayRoute,
     WanPlan,
 )
-from netgen.state.lock import LockFile
+from netgen.plan.routing import distances, overlay_routes, underlay_routes
 from netgen.vendors.encoding import FieldName
 from netgen.vendors.registry import VendorProfile
 
@@ -33,31 +29,6 @@ from netgen.vendors.registry import VendorProfile
 ROUTE_TABLE_BASE = 180
 # Per-tunnel tables (and marks) for legacy health-check replies on Linux: 7200 + number.
 HC_TABLE_BASE = 7200
-ID_FIELDS = {"fqdn": "fqdn_id", "user": "user_id", "hex": "hex_id"}
-PLACEHOLDER_IDS = {
-    "fqdn": "fqdn-id-pending.{slug}.invalid",
-    "user": "ipsec@user-id-pending.{slug}.invalid",
-    "hex": "hex-id-pending-{slug}",
-}
-
-
-def lock_identity(lock: LockFile, tunnel: str, kind: str) -> str | None:
-    """The remote identity Cloudflare reported for ``tunnel`` (imported into the lock)."""
-    entry = lock.tunnels.get(tunnel)
-    if entry is None or entry.cloudflare is None or entry.cloudflare.remote_identities is None:
-        return None
-    value: str | None = getattr(entry.cloudflare.remote_identities, ID_FIELDS[kind])
-    return value
-
-
-def local_identity(lock: LockFile, tunnel: Tunnel, link: WanLink | None) -> str | None:
-    """The IKE identity the router sends for ``tunnel`` (before the vendor's formatting): its
-    WAN address for ``local_id: ipv4``, else the identity Cloudflare reported (imported into
-    the lock), or None while it is not imported. The one derivation (planner and lint)."""
-    kind = tunnel.settings.ipsec.local_id
-    if kind == "ipv4":
-        return str(link.address) if link is not None else None
-    return lock_identity(lock, tunnel.name, kind)
 
 
 def suite_names(suites: list[CryptoSuite]) -> dict[CryptoSuite, str]:
@@ -70,15 +41,6 @@ def suite_names(suites: list[CryptoSuite]) -> dict[CryptoSuite, str]:
     for n, s in enumerate(custom, start=1):
         names[s] = f"CF-CUSTOM{n}"
     return names
-
-
-def distances(tunnels: list[Tunnel]) -> dict[str, int]:
-    """Administrative distance per tunnel from its priority (lower priority wins).
-
-    Equal priorities share distance 1 (ECMP); each worse priority rank adds 10.
-    """
-    ranks = sorted({t.priority for t in tunnels})
-    return {t.name: 1 + 10 * ranks.index(t.priority) for t in tunnels}
 
 
 class DevicePlanner:
@@ -324,8 +286,8 @@ class DevicePlanner:
         )
 
 
-def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
-    """The complete plan of one device; raises UserError listing every problem."""
+def device_vendor(inputs: PlanInputs, device: Device) -> tuple[VendorProfile, str]:
+    """The device's vendor profile and platform version (NG507, NG505 at their lines)."""
     vendor = inputs.registry.get(device.vendor)
     if vendor is None:
         raise UserError(
@@ -350,6 +312,12 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
                 )
             ]
         )
+    return vendor, version
+
+
+def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
+    """The complete plan of one device; raises UserError listing every problem."""
+    vendor, version = device_vendor(inputs, device)
     p = DevicePlanner(inputs, device, vendor, version)
     site = inputs.sites[device.site]
     tunnels = [inputs.inventory.tunnels[n] for n in device.tunnels]
@@ -389,8 +357,8 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         tunnels=tuple(plans),
         ike_proposals=tuple(ike.values()),
         esp_proposals=tuple(esp.values()),
-        underlay_routes=_underlay(plans),
-        routes=_routes(inputs, device, plans),
+        underlay_routes=underlay_routes(plans),
+        routes=overlay_routes(inputs, device, plans),
         ecmp=len({t.distance for t in plans}) == 1 and len(plans) > 1,
         has_ipsec=any(t.type == "ipsec" for t in plans),
         has_gre=any(t.type == "gre" for t in plans),
@@ -427,76 +395,3 @@ def unprintable_field(value: object, path: str = "plan") -> str | None:
         if found:
             return found
     return None
-
-
-def reveal_psks(plan: DevicePlan, psks: Mapping[str, str], vendor: VendorProfile) -> DevicePlan:
-    """The plan with real PSKs where known (only for `render --reveal-secrets`).
-
-    Plans are built with placeholders, so nothing derived from a plan (its digest, logs,
-    errors) ever depends on a secret; PSKs are put in at the last moment, each through the
-    vendor's ``psk`` encoder (a PSK it cannot print is NG704; the value is never shown).
-    """
-    bad = [
-        t.name
-        for t in plan.tunnels
-        if t.ipsec is not None and t.name in psks and vendor.encode_problem("psk", psks[t.name])
-    ]
-    if bad:
-        raise UserError(
-            [
-                Diagnostic(
-                    "NG704",
-                    f"the PSK of tunnel {name} cannot be printed in a {vendor.display_name} "
-                    "config (value not shown)",
-                    hint="use only letters, digits and . _ + = / @ : % - (netgen secrets "
-                    "generate makes one)",
-                )
-                for name in bad
-            ]
-        )
-    tunnels = tuple(
-        dataclasses.replace(
-            t, ipsec=dataclasses.replace(t.ipsec, psk=psks[t.name], psk_placeholder=False)
-        )
-        if t.ipsec is not None and t.name in psks
-        else t
-        for t in plan.tunnels
-    )
-    revealed = any(t.ipsec is not None and not t.ipsec.psk_placeholder for t in tunnels)
-    return dataclasses.replace(plan, tunnels=tunnels, secrets_revealed=revealed)
-
-
-def _underlay(plans: list[TunnelPlan]) -> tuple[UnderlayRoute, ...]:
-    out: dict[tuple[str, str], UnderlayRoute] = {}
-    for t in plans:
-        if t.wan.gateway is None:
-            continue
-        key = (t.endpoint_address, t.wan.name)
-        out.setdefault(
-            key,
-            UnderlayRoute(
-                t.endpoint_name,
-                t.endpoint_address,
-                f"{t.endpoint_address}/32",
-                t.wan,
-                t.wan.gateway,
-            ),
-        )
-    return tuple(out[k] for k in sorted(out))
-
-
-def _routes(inputs: PlanInputs, device: Device, plans: list[TunnelPlan]) -> tuple[RoutePlan, ...]:
-    if not plans:
-        return ()
-    hops = tuple(
-        NextHop(t.name, t.interface, t.cloudflare_address, t.distance)
-        for t in sorted(plans, key=lambda t: (t.distance, t.index))
-    )
-    groups = tuple(
-        HopGroup(d, tuple(h for h in hops if h.distance == d))
-        for d in sorted({h.distance for h in hops})
-    )
-    return tuple(
-        RoutePlan(*inputs.prefix_texts[n], hops, groups)
-        for n in inputs.remote_prefixes.get(device.site, [])
-    )

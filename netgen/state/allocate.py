@@ -92,86 +92,18 @@ def allocate(
     inv: Inventory, lock: LockFile, index: PositionIndex, *, prune: bool = False
 ) -> Allocation:
     """Assign every tunnel a /31 and a device-local index, keeping what the lock holds."""
-    current = inv.tunnels
-    orphans = {n: t for n, t in lock.tunnels.items() if n not in current}
+    orphans = {n: t for n, t in lock.tunnels.items() if n not in inv.tunnels}
     kept_orphans = {} if prune else orphans
     used: set[int] = set()
+    dev_indexes: dict[str, set[int]] = {}  # device -> used indexes (its orphans stay reserved)
     for orphan in kept_orphans.values():
         used.update(_pair_bases(orphan.interface_address))
-    # device -> used indexes (orphans of the device stay reserved too)
-    dev_indexes: dict[str, set[int]] = {}
-    for orphan in kept_orphans.values():
         dev_indexes.setdefault(orphan.device, set()).add(orphan.index)
-
-    order = sorted(current.values(), key=lambda t: (t.site, t.device, t.name))
-    addresses: dict[str, tuple[IPv4Interface, Status]] = {}
-    diags: list[Diagnostic] = []
-    pending: list[Tunnel] = []
-    # pass 1: pinned and locked addresses are fixed first, so new tunnels never take them
-    for t in order:
-        entry = lock.tunnels.get(t.name)
-        if t.pinned_address is not None:
-            status = Status.NEW
-            if entry is not None:
-                status = (
-                    Status.KEPT if entry.interface_address == t.pinned_address else Status.CHANGED
-                )
-            addresses[t.name] = (t.pinned_address, status)
-        elif entry is not None:
-            addresses[t.name] = (entry.interface_address, Status.KEPT)
-        else:
-            pending.append(t)
-            continue
-        for base in _pair_bases(addresses[t.name][0]):
-            if base in used:
-                diags.append(
-                    Diagnostic(
-                        "NG403",
-                        f"interface_address {addresses[t.name][0]} of {t.name} collides with an "
-                        "address already held in the lock (possibly by an orphaned tunnel)",
-                        position=index.position((*t.path, "interface_address")),
-                        hint="pick another address, or release orphans with --prune",
-                    )
-                )
-                break
-        used.update(_pair_bases(addresses[t.name][0]))
-
-    pools = _Pools(inv.pools, used)
-    missing = 0
-    for t in pending:
-        taken = pools.take()
-        if taken is None:
-            missing += 1
-            continue
-        addresses[t.name] = (IPv4Interface(f"{IPv4Address(taken)}/31"), Status.NEW)
-    if missing:
-        pos = index.position(("cloudflare", "interface_pool"))
-        if not inv.pools:
-            diags.append(
-                Diagnostic(
-                    "NG405",
-                    f"{missing} tunnel(s) need an interface address "
-                    "but cloudflare.interface_pool is empty",
-                    position=pos,
-                    hint="add a pool such as 10.252.0.0/24, or pin "
-                    "interface_address on each tunnel",
-                )
-            )
-        else:
-            diags.append(
-                Diagnostic(
-                    "NG401",
-                    f"interface pool {pools.describe()} exhausted: "
-                    f"{missing} more /31 pair(s) needed",
-                    position=pos,
-                    hint="add a pool or enlarge the existing one",
-                )
-            )
-
+    order = sorted(inv.tunnels.values(), key=lambda t: (t.site, t.device, t.name))
+    addresses, pending, diags = _fixed_addresses(order, lock, used, index)
+    diags += _allocate_new(inv, pending, addresses, _Pools(inv.pools, used), index)
     assignments, new_entries = _assign_indexes(order, addresses, lock, dev_indexes)
-    entries = dict(new_entries)
-    for name, entry in kept_orphans.items():
-        entries[name] = entry
+    entries = {**new_entries, **kept_orphans}
     new_lock = LockFile.model_construct(netgen_lock=1, tunnels=dict(sorted(entries.items())))
     return Allocation(
         assignments=assignments,
@@ -182,9 +114,86 @@ def allocate(
     )
 
 
+Addresses = dict[str, tuple[IPv4Interface, Status]]
+
+
+def _fixed_addresses(
+    order: list[Tunnel], lock: LockFile, used: set[int], index: PositionIndex
+) -> tuple[Addresses, list[Tunnel], list[Diagnostic]]:
+    """Pass 1: pinned and locked addresses are fixed first, so new tunnels never take them.
+    Returns the fixed addresses, the tunnels still needing one, and collisions (NG403)."""
+    addresses: Addresses = {}
+    pending: list[Tunnel] = []
+    diags: list[Diagnostic] = []
+    for t in order:
+        entry = lock.tunnels.get(t.name)
+        if t.pinned_address is not None:
+            status = Status.NEW
+            if entry is not None:
+                same = entry.interface_address == t.pinned_address
+                status = Status.KEPT if same else Status.CHANGED
+            addresses[t.name] = (t.pinned_address, status)
+        elif entry is not None:
+            addresses[t.name] = (entry.interface_address, Status.KEPT)
+        else:
+            pending.append(t)
+            continue
+        bases = _pair_bases(addresses[t.name][0])
+        if any(base in used for base in bases):
+            diags.append(
+                Diagnostic(
+                    "NG403",
+                    f"interface_address {addresses[t.name][0]} of {t.name} collides with an "
+                    "address already held in the lock (possibly by an orphaned tunnel)",
+                    position=index.position((*t.path, "interface_address")),
+                    hint="pick another address, or release orphans with --prune",
+                )
+            )
+        used.update(bases)
+    return addresses, pending, diags
+
+
+def _allocate_new(
+    inv: Inventory,
+    pending: list[Tunnel],
+    addresses: Addresses,
+    pools: _Pools,
+    index: PositionIndex,
+) -> list[Diagnostic]:
+    """Pass 2: the lowest free /31 of the first pool with room, in the tunnels' fixed order."""
+    missing = 0
+    for t in pending:
+        taken = pools.take()
+        if taken is None:
+            missing += 1
+            continue
+        addresses[t.name] = (IPv4Interface(f"{IPv4Address(taken)}/31"), Status.NEW)
+    if not missing:
+        return []
+    pos = index.position(("cloudflare", "interface_pool"))
+    if not inv.pools:
+        return [
+            Diagnostic(
+                "NG405",
+                f"{missing} tunnel(s) need an interface address "
+                "but cloudflare.interface_pool is empty",
+                position=pos,
+                hint="add a pool such as 10.252.0.0/24, or pin interface_address on each tunnel",
+            )
+        ]
+    return [
+        Diagnostic(
+            "NG401",
+            f"interface pool {pools.describe()} exhausted: {missing} more /31 pair(s) needed",
+            position=pos,
+            hint="add a pool or enlarge the existing one",
+        )
+    ]
+
+
 def _assign_indexes(
     order: list[Tunnel],
-    addresses: dict[str, tuple[IPv4Interface, Status]],
+    addresses: Addresses,
     lock: LockFile,
     dev_indexes: dict[str, set[int]],
 ) -> tuple[dict[str, Assignment], dict[str, LockTunnel]]:

@@ -34,7 +34,7 @@ from netgen.state.lock import (
 )
 from netgen.state.secrets import NG_VALUE, SecretStore, fingerprint, psk_problem
 
-# NG6xx (part 2): merging. NG601-NG606 are in netgen.cloudflare.responses. The lead adds both.
+# NG6xx (part 2): merging; NG601-NG606 are in cloudflare.responses (all in core.codes).
 NG_ENDPOINT: Final = "NG610"
 NG_CUSTOMER: Final = "NG611"
 NG_ADDRESS: Final = "NG612"

@@ -21,8 +21,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from netgen.core.documents import MAX_STRING, load_yaml_text, read_bytes
+from netgen.core.documents import load_yaml_text, read_bytes
 from netgen.core.errors import UserError
+from netgen.core.limits import MAX_STRING
 from netgen.core.validation import diagnostics_from_validation
 from netgen.state.lock import (
     INCOMPLETE_HINT,

@@ -19,7 +19,7 @@ import hmac
 import secrets as _random
 import stat
 import string
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -32,7 +32,6 @@ from netgen.core.documents import PositionIndex, load_yaml_text, read_bytes
 from netgen.core.errors import Diagnostic, Position, Severity, UserError
 from netgen.core.files import replace_file, state_target
 from netgen.inventory.model import Inventory, Tunnel
-from netgen.state.lock import LockFile
 
 STORE_NAME: Final = "netgen.secrets.yaml"
 STORE_HEADER: Final = (
@@ -42,7 +41,7 @@ Source = Literal["cloudflare", "generated", "manual"]
 SOURCES: Final[tuple[str, ...]] = ("cloudflare", "generated", "manual")
 Clock = Callable[[], datetime]
 
-# NG7xx: secrets. The lead adds these to netgen.core.codes.
+# NG7xx: secrets (catalogued in netgen.core.codes).
 NG_STORE: Final = "NG701"
 NG_PERMS: Final = "NG702"
 NG_REF: Final = "NG703"
@@ -55,7 +54,7 @@ GENERATED_LENGTH: Final = 44  # 44 * log2(62) ≈ 262 bits ≥ 32 bytes of entro
 MIN_LENGTH: Final = 16
 
 
-def _diag(
+def diag(
     code: str, msg: str, hint: str | None = None, pos: Position | None = None, warn: bool = False
 ) -> Diagnostic:
     return Diagnostic(code, msg, Severity.WARNING if warn else Severity.ERROR, pos, hint)
@@ -165,7 +164,7 @@ def parse_store(raw: bytes, file: str, *, replacing: Collection[str] = ()) -> Se
 
     def bad(path: tuple[str | int, ...], message: str) -> None:
         hint = "fix the entry, or `netgen secrets set` it again"
-        errors.append(_diag(NG_STORE, f"secrets store: {message}", hint, index.position(path)))
+        errors.append(diag(NG_STORE, f"secrets store: {message}", hint, index.position(path)))
 
     if not isinstance(data, dict) or data.get("netgen_secrets") != 1:
         bad((), "expected a mapping with `netgen_secrets: 1`")
@@ -208,7 +207,7 @@ def _stored_psk_problem(
 ) -> Diagnostic:
     """NG704 for a stored PSK vendor configs cannot carry (e.g. a hand-edited newline)."""
     hint = f"fix or delete it in the file, or replace it: `netgen secrets set {name}` (stdin)"
-    return _diag(
+    return diag(
         NG_VALUE, f"secrets store: {name}: {problem}", hint, index.position((*where, "psk"))
     )
 
@@ -246,13 +245,13 @@ def store_permission_warning(path: Path) -> Diagnostic | None:
     if not mode & 0o077:
         return None
     message = f"holds PSKs but is accessible to group or others (mode {mode:04o})"
-    return _diag(NG_PERMS, message, f"chmod 600 {path}", Position(str(path)), warn=True)
+    return diag(NG_PERMS, message, f"chmod 600 {path}", Position(str(path)), warn=True)
 
 
 # -- resolving PSKs ---------------------------------------------------------------------------
 
 
-def _ipsec(inventory: Inventory) -> list[Tunnel]:
+def ipsec_tunnels(inventory: Inventory) -> list[Tunnel]:
     tunnels = inventory.tunnels.values()
     return sorted((t for t in tunnels if t.settings.tunnel_type == "ipsec"), key=lambda t: t.name)
 
@@ -295,7 +294,7 @@ def _from_ref(
         value = env.get(ref.env)
         if value is None:
             msg = f"tunnel {t.name}: environment variable {ref.env} is not set"
-            return None, [_diag(NG_REF, msg, f"export {ref.env} before running netgen")]
+            return None, [diag(NG_REF, msg, f"export {ref.env} before running netgen")]
     else:
         path = base_dir / str(ref.file)
         try:
@@ -304,13 +303,13 @@ def _from_ref(
             why = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
             msg = f"tunnel {t.name}: PSK file {ref.file} cannot be read ({why})"
             hint = "paths are relative to the inventory; give a regular file holding only the PSK"
-            return None, [_diag(NG_REF, msg, hint)]
+            return None, [diag(NG_REF, msg, hint)]
         found = store_permission_warning(path)
         warn = [found] if found else []
     problem = psk_problem(value)
     if problem:
         where = f"environment variable {ref.env}" if ref.env else f"file {ref.file}"
-        return None, [*warn, _diag(NG_VALUE, f"tunnel {t.name}: {where}: {problem}")]
+        return None, [*warn, diag(NG_VALUE, f"tunnel {t.name}: {where}: {problem}")]
     return value, warn
 
 
@@ -329,7 +328,7 @@ def resolve_psks(
     """
     psks: dict[str, str] = {}
     diags: list[Diagnostic] = []
-    for t in _ipsec(inventory):
+    for t in ipsec_tunnels(inventory):
         if t.psk_ref is None or not (t.psk_ref.env or t.psk_ref.file):
             entry = store.tunnels.get(t.name)
             if entry is not None:
@@ -344,168 +343,3 @@ def resolve_psks(
 
 
 # -- the `netgen secrets` commands ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SecretRow:
-    """One line of ``netgen secrets list``: never the value."""
-
-    tunnel: str
-    source: str  # cloudflare | generated | manual | env:NAME | file:PATH | missing
-    fingerprint: str | None
-    updated: str | None
-    age_days: int | None
-    in_inventory: bool
-
-
-def _age(entry: StoreEntry, now: datetime) -> int | None:
-    try:
-        return (now - datetime.fromisoformat(entry.updated)).days
-    except (ValueError, TypeError):
-        return None
-
-
-def list_secrets(
-    inventory: Inventory, store: SecretStore, psks: Mapping[str, str], *, now: datetime
-) -> list[SecretRow]:
-    """Rows for every IPsec tunnel and every stored tunnel. ``psks`` comes from
-    :func:`resolve_psks` (whose errors the CLI shows as warnings here)."""
-    rows: list[SecretRow] = []
-    for t in _ipsec(inventory):
-        value = psks.get(t.name)
-        fp = fingerprint(value, store.salt) if value is not None else None
-        ref = t.psk_ref
-        if ref is not None:
-            source = f"env:{ref.env}" if ref.env else f"file:{ref.file}"
-            rows.append(SecretRow(t.name, source, fp, None, None, True))
-        elif (entry := store.tunnels.get(t.name)) is not None:
-            rows.append(SecretRow(t.name, entry.source, fp, entry.updated, _age(entry, now), True))
-        else:
-            rows.append(SecretRow(t.name, "missing", None, None, None, True))
-    for name, entry in store.tunnels.items():
-        if name not in inventory.tunnels:
-            fp = store.fingerprint(name)
-            rows.append(SecretRow(name, entry.source, fp, entry.updated, _age(entry, now), False))
-    return sorted(rows, key=lambda r: r.tunnel)
-
-
-def _check_tunnel(inventory: Inventory, name: str) -> Diagnostic | None:
-    t = inventory.tunnels.get(name)
-    pos = Position(inventory.file)
-    known = "IPsec tunnels: " + (", ".join(t.name for t in _ipsec(inventory)) or "none")
-    if t is None:
-        return _diag(NG_TUNNEL, f"no tunnel named {name!r} in the inventory", known, pos)
-    if t.settings.tunnel_type != "ipsec":
-        return _diag(NG_TUNNEL, f"tunnel {name} is a GRE tunnel: it has no PSK", known, pos)
-    if t.psk_ref is not None:
-        msg = f"tunnel {name} takes its PSK from the inventory's `psk:` reference"
-        return _diag(NG_TUNNEL, msg, "remove the `psk:` reference to use the store", pos)
-    return None
-
-
-@dataclass(frozen=True)
-class SetResult:
-    store: SecretStore
-    change: str
-    diagnostics: list[Diagnostic]
-
-
-def set_secret(
-    store: SecretStore, inventory: Inventory, tunnel: str, psk: str, *, clock: Clock
-) -> SetResult:
-    """Store ``psk`` (read from stdin by the CLI) for ``tunnel``; raises UserError if unusable."""
-    value = psk.rstrip("\r\n")
-    problem = _check_tunnel(inventory, tunnel)
-    if problem is None and (why := psk_problem(value)) is not None:
-        problem = _diag(NG_VALUE, f"tunnel {tunnel}: {why}", "Cloudflare's PSKs are alphanumeric")
-    if problem is not None:
-        raise UserError([problem])
-    warnings = []
-    if len(value) < MIN_LENGTH:
-        msg = f"tunnel {tunnel}: PSK has fewer than {MIN_LENGTH} characters"
-        warnings.append(_diag(NG_SHORT, msg, "`netgen secrets generate` makes one", warn=True))
-    new = store.with_entry(tunnel, StoreEntry(Secret(value), "manual", iso(clock())))
-    return SetResult(new, f"{tunnel}: psk set (fingerprint {new.fingerprint(tunnel)})", warnings)
-
-
-@dataclass(frozen=True)
-class GeneratedPsk:
-    tunnel: str
-    tunnel_id: str | None  # from the lock, when `netgen import` has recorded it
-    fingerprint: str
-    psk: Secret
-
-    def request_path(self, account_id: str | None) -> str:
-        account = account_id or "{account_id}"
-        return f"/accounts/{account}/magic/ipsec_tunnels/{self.tunnel_id or '{ipsec_tunnel_id}'}"
-
-    def request_body(self) -> dict[str, str]:
-        """``{"psk": ...}`` for ``PUT /accounts/{account_id}/magic/ipsec_tunnels/{id}``.
-
-        This reveals the PSK: show it only when the user explicitly asks for the request body,
-        never in logs, JSON summaries or error output.
-        """
-        return {"psk": self.psk.reveal()}
-
-
-@dataclass(frozen=True)
-class GenerateResult:
-    store: SecretStore
-    generated: list[GeneratedPsk]
-    changes: list[str]
-
-
-def generate_secrets(
-    store: SecretStore,
-    inventory: Inventory,
-    lock: LockFile,
-    tunnels: Sequence[str],
-    *,
-    clock: Clock,
-    generate: Callable[[], str] = generate_psk,
-) -> GenerateResult:
-    """New random PSKs for Cloudflare's "use my own pre-shared key" flow.
-
-    With ``tunnels`` named, those tunnels get a new PSK (replacing a stored one); with none,
-    every IPsec tunnel without a stored PSK or a ``psk:`` reference gets one.
-    """
-    if tunnels:
-        problems = [d for d in (_check_tunnel(inventory, n) for n in tunnels) if d is not None]
-        if problems:
-            raise UserError(problems)
-        names = sorted(set(tunnels))
-    else:
-        names = [
-            t.name for t in _ipsec(inventory) if t.psk_ref is None and t.name not in store.tunnels
-        ]
-    now = iso(clock())
-    out: list[GeneratedPsk] = []
-    for name in names:
-        store = store.with_entry(name, StoreEntry(Secret(generate()), "generated", now))
-        entry = lock.tunnels.get(name)
-        tid = entry.cloudflare.id if entry is not None and entry.cloudflare else None
-        fp = store.fingerprint(name) or ""
-        out.append(GeneratedPsk(name, tid, fp, store.tunnels[name].psk))
-    changes = [f"{g.tunnel}: psk generated (fingerprint {g.fingerprint})" for g in out]
-    return GenerateResult(store, out, changes)
-
-
-def apply_imported(
-    store: SecretStore, psks: Mapping[str, str], lock: LockFile, *, clock: Clock
-) -> tuple[SecretStore, list[str]]:
-    """Store PSKs from ``netgen import`` (source ``cloudflare``); unchanged ones stay as they are.
-
-    ``updated`` is Cloudflare's ``psk_generated_on`` from the lock when known, so importing the
-    same responses twice leaves the store byte-for-byte identical.
-    """
-    changes: list[str] = []
-    for name in sorted(psks):
-        old = store.tunnels.get(name)
-        if old is not None and old.source == "cloudflare" and old.psk == Secret(psks[name]):
-            continue
-        entry = lock.tunnels.get(name)
-        when = entry.cloudflare.psk_generated_on if entry and entry.cloudflare else None
-        new = StoreEntry(Secret(psks[name]), "cloudflare", when or iso(clock()))
-        store = store.with_entry(name, new)
-        changes.append(f"{name}: psk stored (fingerprint {store.fingerprint(name)})")
-    return store, changes

@@ -26,8 +26,9 @@ from hypothesis import strategies as st
 from netgen import api
 from netgen.cloudflare.addressing import in_allowed_range, tunnel_sides
 from netgen.cloudflare.responses import read_response
-from netgen.core.documents import MAX_DOCUMENT_BYTES, load_yaml_text, read_bytes
+from netgen.core.documents import load_yaml_text, read_bytes
 from netgen.core.errors import Diagnostic, Severity, UserError
+from netgen.core.limits import MAX_DOCUMENT_BYTES
 from netgen.render.output import atomic_write
 from netgen.state import secrets as sec
 from netgen.state.lock import (

@@ -22,7 +22,8 @@ import pytest
 from netgen import api
 from netgen.core.errors import UserError
 from netgen.core.files import WRITER_LOCK_NAME, Notify, writer_lock
-from netgen.render.output import recover_output
+from netgen.render.output_dir import recover_output
+from netgen.state import secret_commands as cmds
 from netgen.state import secrets as sec
 from netgen.state.lock import LockFile, dump_lock
 from netgen.state.lock_read import load_lock
@@ -447,14 +448,14 @@ class Interleaved:
 def interleave(
     monkeypatch: pytest.MonkeyPatch, name: str, other: Callable[[Notify], object]
 ) -> Interleaved:
-    """Start ``other`` in a thread the first time ``netgen.state.secrets.<name>`` is called, i.e. in
-    the middle of a read-modify-write, and go on once ``other`` has finished or waits for the
-    writer lock. Without the lock, ``other``'s write lands in between and is lost."""
-    real = getattr(sec, name)
+    """Start ``other`` in a thread the first time ``netgen.state.secret_commands.<name>`` is
+    called, i.e. in the middle of a read-modify-write, and go on once ``other`` has finished or
+    waits for the writer lock. Without the lock, ``other``'s write lands in between and is lost."""
+    real = getattr(cmds, name)
     run = Interleaved()
 
     def hooked(*args: Any, **kwargs: Any) -> Any:
-        monkeypatch.setattr(sec, name, real)
+        monkeypatch.setattr(cmds, name, real)
         event = threading.Event()
 
         def body() -> None:
@@ -471,7 +472,7 @@ def interleave(
         event.wait()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sec, name, hooked)
+    monkeypatch.setattr(cmds, name, hooked)
     return run
 
 

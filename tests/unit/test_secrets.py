@@ -15,6 +15,7 @@ import yaml
 
 from netgen import api
 from netgen.core.errors import Severity, UserError
+from netgen.state import secret_commands as cmds
 from netgen.state import secrets as sec
 from netgen.state.lock import CloudflareFacts, LockFile
 from tests.scenarios import SCENARIOS, import_into, tunnel_id, write_inventory
@@ -237,7 +238,7 @@ def test_list_secrets_never_shows_values(session: api.Session) -> None:
     psks, diags = sec.resolve_psks(
         inv, store, base_dir=session.path.parent, env={"NETGEN_TEST_PSK": PSK}
     )
-    rows = sec.list_secrets(inv, store, psks, now=NOW)
+    rows = cmds.list_secrets(inv, store, psks, now=NOW)
     by_name = {r.tunnel: r for r in rows}
     assert list(by_name) == ["branch_1a_cf1", "branch_1a_cf2", "hq_a_cf1", "hq_a_cf2", "old_tunnel"]
     assert by_name["branch_1a_cf1"].source == "manual"
@@ -254,7 +255,7 @@ def test_list_secrets_never_shows_values(session: api.Session) -> None:
 
 def test_set_secret(session: api.Session) -> None:
     inv = session.loaded.inventory
-    result = sec.set_secret(sec.new_store(), inv, "branch_1a_cf1", PSK + "\n", clock=clock)
+    result = cmds.set_secret(sec.new_store(), inv, "branch_1a_cf1", PSK + "\n", clock=clock)
     entry = result.store.tunnels["branch_1a_cf1"]
     assert entry.psk.reveal() == PSK and entry.source == "manual"
     assert entry.updated == "2024-08-20T12:00:00Z"
@@ -262,7 +263,7 @@ def test_set_secret(session: api.Session) -> None:
         f"branch_1a_cf1: psk set (fingerprint {result.store.fingerprint('branch_1a_cf1')})"
     )
     assert result.diagnostics == []
-    short = sec.set_secret(result.store, inv, "branch_1a_cf2", "FAKE1", clock=clock)
+    short = cmds.set_secret(result.store, inv, "branch_1a_cf2", "FAKE1", clock=clock)
     assert [d.code for d in short.diagnostics] == ["NG705"]
 
 
@@ -278,7 +279,7 @@ def test_set_secret(session: api.Session) -> None:
 )
 def test_set_secret_refuses(session: api.Session, tunnel: str, value: str, words: str) -> None:
     with pytest.raises(UserError) as exc:
-        sec.set_secret(sec.new_store(), session.loaded.inventory, tunnel, value, clock=clock)
+        cmds.set_secret(sec.new_store(), session.loaded.inventory, tunnel, value, clock=clock)
     (diag,) = exc.value.diagnostics
     assert words in diag.message
     assert not value or (value not in diag.format() and value not in str(exc.value))
@@ -297,7 +298,7 @@ def test_generate_secrets(session: api.Session) -> None:
             ),
         }
     )
-    result = sec.generate_secrets(store_with("branch_1a_cf2"), inv, lock, [], clock=clock)
+    result = cmds.generate_secrets(store_with("branch_1a_cf2"), inv, lock, [], clock=clock)
     assert [g.tunnel for g in result.generated] == ["branch_1a_cf1"]  # others have one or a ref
     gen = result.generated[0]
     stored = result.store.tunnels["branch_1a_cf1"]
@@ -310,7 +311,7 @@ def test_generate_secrets(session: api.Session) -> None:
         result.changes
     )
     assert result.changes == [f"branch_1a_cf1: psk generated (fingerprint {gen.fingerprint})"]
-    again = sec.generate_secrets(
+    again = cmds.generate_secrets(
         result.store,
         inv,
         lock,
@@ -321,13 +322,13 @@ def test_generate_secrets(session: api.Session) -> None:
     assert [g.tunnel_id for g in again.generated] == [tid, None]
     assert again.generated[1].request_path(None).endswith("/ipsec_tunnels/{ipsec_tunnel_id}")
     with pytest.raises(UserError):
-        sec.generate_secrets(result.store, inv, lock, ["hq_b_cf2"], clock=clock)
+        cmds.generate_secrets(result.store, inv, lock, ["hq_b_cf2"], clock=clock)
 
 
 def test_imported_psks_are_stored_idempotently(session: api.Session, tmp_path: Path) -> None:
     names = ["ipsec_tunnels_list.json", "psk_generate_hq_a_cf1.json", "psk_generate_hq_a_cf2.json"]
     imported = import_into(session, [(n, (FIXTURES / n).read_bytes()) for n in names])
-    store, changes = sec.apply_imported(
+    store, changes = cmds.apply_imported(
         sec.new_store(b"\x01" * 16), imported.psks, imported.lock, clock=clock
     )
     assert store.tunnels["hq_a_cf1"].source == "cloudflare"
@@ -336,7 +337,7 @@ def test_imported_psks_are_stored_idempotently(session: api.Session, tmp_path: P
     path = tmp_path / "s.yaml"
     sec.save_store(path, store)
     first = path.read_bytes()
-    store2, changes2 = sec.apply_imported(
+    store2, changes2 = cmds.apply_imported(
         sec.load_store(path), imported.psks, imported.lock, clock=clock
     )
     sec.save_store(path, store2)
