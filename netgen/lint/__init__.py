@@ -1,9 +1,8 @@
-"""``netgen lint``: check router configs against Cloudflare's tunnel rules.
-
-A vendor parser turns config text into neutral tunnel facts (:mod:`netgen.lint.model`); the
-engine runs the rule catalogue (:mod:`netgen.lint.rules`) over them, optionally cross-checked
-against the inventory's tunnels (:class:`TunnelExpectation`).
-"""
+"""``netgen lint``: check router configs (rendered or hand-written) against Cloudflare's tunnel
+rules. A syntax family (:mod:`netgen.lint.syntax`, chosen by the vendor profile's ``lint``
+section) turns config text into neutral tunnel facts (:mod:`netgen.lint.model`); the engine
+runs the rule catalogue (:mod:`netgen.lint.rules`) over them, optionally cross-checked against
+the inventory's tunnels (:mod:`netgen.lint.inventory_check`)."""
 
 from netgen.lint.engine import (
     PARSERS,
