@@ -69,6 +69,7 @@ CODES: Final[dict[str, str]] = {
     "NG507": "unknown vendor",
     "NG508": "filter matches nothing",
     "NG509": "netgen lint does not cover the vendor",
+    "NG510": "WAN link needs a gateway for multi-WAN routing on this vendor",
     # NG6xx: importing Cloudflare API responses
     "NG601": "response file is not valid JSON (empty, truncated or malformed)",
     "NG602": "response file is an HTML page, not an API response",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ class LoadedInventory:
 def parse_inventory(
     doc: LoadedDocument,
     sticky: dict[Slot, str] | None = None,
+    vendor_defaults: Mapping[str, dict[str, Any]] | None = None,
     extra_checks: list[Diagnostic] | None = None,
 ) -> LoadedInventory:
     """Validate a loaded document; raise :class:`UserError` with every error found."""
@@ -68,7 +70,13 @@ def parse_inventory(
         raise UserError(
             sort_diagnostics(diagnostics_from_validation(exc, index, InventoryIn))
         ) from None
-    inv = resolve_inventory(model, file=index.file, digest=doc.digest, sticky_names=sticky)
+    inv = resolve_inventory(
+        model,
+        file=index.file,
+        digest=doc.digest,
+        sticky_names=sticky,
+        vendor_defaults=vendor_defaults,
+    )
     diags = run_checks(inv, index) + list(extra_checks or [])
     if any(d.severity is Severity.ERROR for d in diags):
         raise UserError(sort_diagnostics(diags))

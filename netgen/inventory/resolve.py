@@ -8,6 +8,7 @@ Settings layers, most general first: inventory ``defaults``, site ``defaults``, 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,7 +92,8 @@ def _settings(merged: dict[str, Any], product: str) -> TunnelSettings:
     return TunnelSettings(
         tunnel_type=ttype,
         mtu=facts.MTU_DEFAULT[ttype] if mtu is None else mtu,
-        mss=facts.MSS_DEFAULT[ttype] if mss is None else mss,
+        # unset: the type's default, but never above what the MTU leaves (MTU - 40)
+        mss=_default_mss(ttype, mtu) if mss is None else mss,
         ttl=facts.TTL_DEFAULT if ttl is None else ttl,
         health_check=HealthCheck(
             enabled=True if hc.get("enabled") is None else hc["enabled"],
@@ -108,6 +110,12 @@ def _settings(merged: dict[str, Any], product: str) -> TunnelSettings:
             dpd_timeout=dpd.get("timeout") or facts.DPD_TIMEOUT_DEFAULT,
         ),
     )
+
+
+def _default_mss(tunnel_type: str, mtu: int | None) -> int:
+    """MSS follows MTU: ``mtu: 1380`` alone gives MSS 1340, not a clash with the default."""
+    default = facts.MSS_DEFAULT[tunnel_type]
+    return default if mtu is None else min(default, mtu - facts.MSS_HEADER_BYTES)
 
 
 def _crypto(value: Any) -> CryptoSuite:
@@ -203,8 +211,14 @@ class _Pending:
 class _Resolver:
     """One pass over the input model; collects tunnels, duplicates and pending generated ones."""
 
-    def __init__(self, model: InventoryIn, sticky_names: dict[Slot, str] | None) -> None:
+    def __init__(
+        self,
+        model: InventoryIn,
+        sticky_names: dict[Slot, str] | None,
+        vendor_defaults: Mapping[str, dict[str, Any]],
+    ) -> None:
         self.model = model
+        self.vendor_defaults = vendor_defaults
         self.product = model.account.product
         self.base_layers = _layer(model.defaults, ("defaults",))
         explicit = {t.name for s in model.sites for d in s.devices for t in d.tunnels or ()}
@@ -234,7 +248,9 @@ class _Resolver:
     def device(
         self, site: str, dpath: PathKey, din: DeviceIn, layers: list[Layer], number: int
     ) -> Device:
-        dev_layers = layers + _layer(din.defaults, (*dpath, "defaults"))
+        vendor = self.vendor_defaults.get(din.vendor)
+        below: list[Layer] = [(vendor, (*dpath, "vendor"))] if vendor else []
+        dev_layers = below + layers + _layer(din.defaults, (*dpath, "defaults"))
         wan = tuple(
             WanLink(w.name, w.interface, w.address, w.gateway, w.behind_nat, (*dpath, "wan", wi))
             for wi, w in enumerate(din.wan)
@@ -314,10 +330,16 @@ class _Resolver:
 
 
 def resolve_inventory(
-    model: InventoryIn, *, file: str, digest: str, sticky_names: dict[Slot, str] | None = None
+    model: InventoryIn,
+    *,
+    file: str,
+    digest: str,
+    sticky_names: dict[Slot, str] | None = None,
+    vendor_defaults: Mapping[str, dict[str, Any]] | None = None,
 ) -> Inventory:
-    """Build the neutral :class:`Inventory` from a validated input model."""
-    r = _Resolver(model, sticky_names)
+    """Build the neutral :class:`Inventory` from a validated input model. ``vendor_defaults``
+    (vendor id -> settings) is the lowest settings layer of each device of that vendor."""
+    r = _Resolver(model, sticky_names, vendor_defaults or {})
     sites = [r.site(si, sin) for si, sin in enumerate(model.sites)]
     generated = r.name_generated()
     if generated:

@@ -145,42 +145,49 @@ def check_pools(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:
 
 
 def check_mtu_mss_ttl(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:
-    """MTU, MSS (at most the type's maximum and MTU-40) and TTL inside Cloudflare's limits."""
-    seen: set[tuple[PathKey, str, int, int, int]] = set()
+    """MTU, MSS (at most the type's maximum and MTU-40) and TTL inside Cloudflare's limits.
+
+    One message per offending line, naming every tunnel that line sets; an MSS left unset
+    follows the MTU, so only an MSS someone wrote can be out of range on its own.
+    """
+    found: dict[tuple[str, PathKey, str, str], list[str]] = {}
     for t in inv.tunnels.values():
-        s = t.settings
-        low, high = facts.MTU_MIN, facts.MTU_MAX[s.tunnel_type]
-        key = (t.origin("mtu"), s.tunnel_type, s.mtu, s.mss, s.ttl)
-        if key in seen:  # one message per offending line, not per generated tunnel
-            continue
-        seen.add(key)
-        if not low <= s.mtu <= high:
-            yield diag(
-                index,
-                t.origin("mtu"),
-                "NG350",
-                f"MTU {s.mtu} of {s.tunnel_type} tunnel {t.name} is outside {low}..{high}",
-                f"Cloudflare's {facts.TUNNEL_KIND[s.tunnel_type]} MTU is at most {high}; "
-                "leave mtu unset for the default",
-            )
-        limit = min(facts.MSS_MAX[s.tunnel_type], s.mtu - facts.MSS_HEADER_BYTES)
-        if not facts.MSS_MIN <= s.mss <= limit:
-            yield diag(
-                index,
-                t.origin("mss"),
-                "NG351",
-                f"MSS {s.mss} of tunnel {t.name} must be {facts.MSS_MIN}..{limit} "
-                f"(at most {facts.MSS_MAX[s.tunnel_type]} for {s.tunnel_type}, and MTU-40)",
-                "leave mss unset for the default",
-            )
-        if not facts.TTL_MIN <= s.ttl <= facts.TTL_MAX:
-            yield diag(
-                index,
-                t.origin("ttl"),
-                "NG352",
-                f"TTL {s.ttl} of tunnel {t.name} is outside {facts.TTL_MIN}..{facts.TTL_MAX}",
-                f"leave ttl unset ({facts.TTL_DEFAULT})",
-            )
+        for code, path, message, hint in _size_problems(t):
+            found.setdefault((code, path, message, hint), []).append(t.name)
+    for (code, path, message, hint), names in found.items():
+        which = f"tunnel {names[0]}" if len(names) == 1 else f"tunnels {', '.join(sorted(names))}"
+        yield diag(index, path, code, message.format(tunnels=which), hint)
+
+
+def _size_problems(t: Tunnel) -> Iterator[tuple[str, PathKey, str, str]]:
+    s = t.settings
+    kind = facts.TUNNEL_KIND[s.tunnel_type]
+    low, high = facts.MTU_MIN, facts.MTU_MAX[s.tunnel_type]
+    mtu_ok = low <= s.mtu <= high
+    if not mtu_ok:
+        yield (
+            "NG350",
+            t.origin("mtu"),
+            f"MTU {s.mtu} of {s.tunnel_type} {{tunnels}} is outside {low}..{high}",
+            f"Cloudflare's {kind} MTU is at most {high}; leave mtu unset for the default",
+        )
+    limit = min(facts.MSS_MAX[s.tunnel_type], s.mtu - facts.MSS_HEADER_BYTES)
+    mss_set = any(name == "mss" for name, _ in t.origins)
+    if (mss_set or mtu_ok) and not facts.MSS_MIN <= s.mss <= limit:
+        yield (
+            "NG351",
+            t.origin("mss"),
+            f"MSS {s.mss} of {{tunnels}} must be {facts.MSS_MIN}..{limit} (at most "
+            f"{facts.MSS_MAX[s.tunnel_type]} for {s.tunnel_type}, and MTU {s.mtu} - 40)",
+            "leave mss unset: it follows the MTU",
+        )
+    if not facts.TTL_MIN <= s.ttl <= facts.TTL_MAX:
+        yield (
+            "NG352",
+            t.origin("ttl"),
+            f"TTL {s.ttl} of {{tunnels}} is outside {facts.TTL_MIN}..{facts.TTL_MAX}",
+            f"leave ttl unset ({facts.TTL_DEFAULT})",
+        )
 
 
 def check_health_checks(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:

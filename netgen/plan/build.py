@@ -91,6 +91,20 @@ class DevicePlanner:
             return f"<unsupported:{value}>"
         return word
 
+    def wan_gateways(self, device: Device, used: set[str]) -> None:
+        """NG510 for each used WAN link without a gateway (multi-WAN source routing)."""
+        for link in device.wan:
+            if link.name in used and link.gateway is None:
+                self.error(
+                    link.path,
+                    "NG510",
+                    f"{device.name}/{link.name} has no gateway, but {self.vendor.display_name} "
+                    "routes each WAN link's tunnels through its own gateway when a device has "
+                    "tunnels over more than one link",
+                    "add `gateway:` (the ISP's next hop) to the link, or run the tunnels over "
+                    "one link",
+                )
+
     def capability(self, cap: str, path: PathKey, feature: str) -> None:
         if not self.vendor.can(cap):
             self.error(
@@ -329,6 +343,8 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
     multi = len({t.wan for t in tunnels}) > 1
     if multi:
         p.capability("multi_wan", device.path, "tunnels over more than one WAN link")
+        if vendor.multi_wan_needs_gateway:
+            p.wan_gateways(device, {t.wan for t in tunnels})
     lan_interface = p.opt_encode(
         "lan_interface", device.lan_interface, "lan_interface", (*device.path, "lan_interface")
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -95,9 +95,22 @@ class VendorProfile(_Profile):
         default_factory=dict
     )
     hier_config_platform: str | None = None
+    # Cloudflare's health-check type for this vendor's tunnels when the inventory does not set
+    # one: `request` for stateful firewalls (Cloudflare's advice; its SRX guide uses it)
+    health_check_type: Literal["reply", "request"] | None = None
+    # True: with tunnels over more than one WAN link, each link needs its `gateway` (the
+    # per-link source routing that keeps a tunnel on its own ISP is built from it)
+    multi_wan_needs_gateway: bool = False
     # None: `netgen lint` does not cover this vendor (it still renders)
     lint: LintProfile | None = None
     path: str = ""
+
+    def settings_defaults(self) -> dict[str, Any]:
+        """Tunnel settings this vendor changes from Cloudflare's defaults (a settings layer
+        below the inventory's own ``defaults``)."""
+        if self.health_check_type is None:
+            return {}
+        return {"health_check": {"type": self.health_check_type}}
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities

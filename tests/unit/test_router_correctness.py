@@ -1,0 +1,97 @@
+"""Router-side correctness of the plan (issue: configs that carry the site's traffic and pass
+Cloudflare's health checks on every vendor)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from netgen import api
+from netgen.core.errors import UserError
+from tests.scenarios import SCENARIOS, write_inventory
+
+
+def _device(inv: dict) -> dict:  # type: ignore[type-arg]
+    device: dict = inv["sites"][0]["devices"][0]  # type: ignore[type-arg]
+    return device
+
+
+def test_mss_follows_an_mtu_set_alone(tmp_path: Path) -> None:
+    """`mtu: 1380` alone was NG351 ("leave mss unset" although it was unset)."""
+    inv = SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None)
+    inv["defaults"]["mtu"] = 1380
+    path = write_inventory(tmp_path, inv)
+    session = api.open_session(path)
+    mss = {t.settings.mss for t in session.loaded.inventory.tunnels.values()}
+    assert mss == {1340}
+    api.validate(path)
+
+
+def test_an_explicit_mss_above_mtu_minus_40_names_every_tunnel_of_its_line(
+    tmp_path: Path,
+) -> None:
+    inv = SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None)
+    _device(inv)["defaults"] = {"mtu": 1380, "mss": 1360}
+    path = write_inventory(tmp_path, inv, with_identities=False)
+    with pytest.raises(UserError) as info:
+        api.validate(path)
+    (diag,) = [d for d in info.value.diagnostics if d.code == "NG351"]
+    assert "hq_1a_cf1" in diag.message and "hq_1b_cf2" in diag.message
+    text = path.read_text().splitlines()
+    assert diag.position is not None and diag.position.line is not None
+    assert "mss" in text[diag.position.line - 1]
+
+
+def _ipsec_payloads(tmp_path: Path, vendor: str, **hc: str) -> list[dict]:  # type: ignore[type-arg]
+    inv = SCENARIOS["ipsec-dual-isp"](vendor, None)
+    if hc:
+        inv["defaults"]["health_check"] = hc
+    path = write_inventory(tmp_path, inv)
+    files = {f.path: f for f in api.render(path, None).files}
+    body: list[dict] = json.loads(files["cloudflare/ipsec_tunnels.json"].content)  # type: ignore[type-arg]
+    return [b for b in body if b["name"].startswith("hq_")]
+
+
+def test_srx_tunnels_default_to_request_health_checks(tmp_path: Path) -> None:
+    """A stateful firewall: Cloudflare says request; the vendor profile sets the default."""
+    srx = _ipsec_payloads(tmp_path / "srx", "juniper_srx")
+    assert srx and {b["health_check"]["type"] for b in srx} == {"request"}
+    ios = _ipsec_payloads(tmp_path / "ios", "cisco_iosxe")
+    assert {b["health_check"]["type"] for b in ios} == {"reply"}
+    chosen = _ipsec_payloads(tmp_path / "srx-reply", "juniper_srx", type="reply")
+    assert {b["health_check"]["type"] for b in chosen} == {"reply"}
+
+
+@pytest.mark.parametrize("vendor", ["juniper_srx", "strongswan", "vyos"])
+def test_multi_wan_without_a_gateway_is_an_error_at_the_link(tmp_path: Path, vendor: str) -> None:
+    """The per-link source routing was silently left out: tunnels over the second ISP left by
+    the first with the wrong source and never came up."""
+    inv = SCENARIOS["ipsec-dual-isp"](vendor, None)
+    del _device(inv)["wan"][1]["gateway"]
+    path = write_inventory(tmp_path, inv, with_identities=False)
+    with pytest.raises(UserError) as info:
+        api.validate(path)
+    found = [d for d in info.value.diagnostics if d.code == "NG510"]
+    assert len(found) == 1 and "isp-b" in found[0].message
+    line = path.read_text().splitlines()[found[0].position.line - 1]  # type: ignore[union-attr,operator]
+    assert "isp-b" in line
+
+
+def test_multi_wan_without_a_gateway_is_fine_where_the_vendor_needs_none(tmp_path: Path) -> None:
+    inv = SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None)
+    del _device(inv)["wan"][1]["gateway"]
+    api.validate(write_inventory(tmp_path, inv, with_identities=False))
+
+
+def test_vyos_accepts_reply_probes_on_every_tunnel_interface(tmp_path: Path) -> None:
+    inv = SCENARIOS["mixed"]("vyos", "1.5")
+    path = write_inventory(tmp_path, inv)
+    result = api.render(path, None, devices=["hq-edge1"])
+    (text,) = [f.content.decode() for f in result.files if f.path.endswith(".vyos")]
+    interfaces = {
+        line.split()[3] for line in text.splitlines() if line.startswith("set interfaces")
+    }
+    for iface in interfaces:
+        assert f"set system sysctl parameter net.ipv4.conf.{iface}.accept_local value '1'" in text
