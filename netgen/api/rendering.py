@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,7 +128,6 @@ def render_job(
                 "sha256": digest_bytes(session.lock_text.encode()),
             },
         },
-        "filters": {"sites": sorted(site_set), "devices": sorted(device_set)},
     }
     return RenderJob(session, inputs, keep, header)
 
@@ -279,9 +279,8 @@ def _keep_unselected(
 ) -> list[RenderedFile]:
     """With --site/--device, the other devices' files netgen wrote in ``target`` (those
     MANIFEST.json lists) stay as they are, with their secret marks and executable bits;
-    symlinks are never followed. MANIFEST.json is rebuilt over the merged set."""
-    import json
-
+    symlinks are never followed. MANIFEST.json is rebuilt over the merged set, so it is the
+    same as after a full render of the same inputs (a later full --check finds no drift)."""
     if check and not (target / MANIFEST).is_file():
         return files
     owned = owned_files(target, force=force or check)

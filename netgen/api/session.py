@@ -55,8 +55,7 @@ def open_session(
     doc = load_inventory_document(path)
     lock = load_lock(lock_path)
     reg = registry or load_registry()
-    defaults = {v.id: d for v in reg.vendors.values() if (d := v.settings_defaults())}
-    loaded = parse_inventory(doc, sticky_names(lock), defaults)
+    loaded = parse_inventory(doc, sticky_names(lock), reg)
     alloc = allocate(loaded.inventory, lock, loaded.index, prune=prune)
     diags = loaded.diagnostics + alloc.diagnostics
     if any(d.severity is Severity.ERROR for d in alloc.diagnostics):

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from netgen.core.documents import LoadedDocument, PositionIndex, load_yaml_file, paused_gc
+from netgen.core.documents import (
+    LoadedDocument,
+    PathKey,
+    PositionIndex,
+    load_yaml_file,
+    paused_gc,
+)
 from netgen.core.errors import Diagnostic, Severity, UserError, sort_diagnostics
 from netgen.core.validation import diagnostics_from_validation
 from netgen.inventory.model import Inventory
 from netgen.inventory.resolve import Slot, resolve_inventory
 from netgen.inventory.rules import run_checks
 from netgen.inventory.schema import InventoryIn
+from netgen.vendors.registry import Registry
 
 SCHEMA_VERSION = 1
 
@@ -33,10 +39,11 @@ class LoadedInventory:
 def parse_inventory(
     doc: LoadedDocument,
     sticky: dict[Slot, str] | None = None,
-    vendor_defaults: Mapping[str, dict[str, Any]] | None = None,
+    registry: Registry | None = None,
     extra_checks: list[Diagnostic] | None = None,
 ) -> LoadedInventory:
-    """Validate a loaded document; raise :class:`UserError` with every error found."""
+    """Validate a loaded document; raise :class:`UserError` with every error found (schema,
+    vendors and platform versions of ``registry``, Cloudflare's rules) in one pass."""
     index = doc.index
     data: Any = doc.data
     if not isinstance(data, dict):
@@ -63,13 +70,18 @@ def parse_inventory(
                 )
             ]
         )
+    vendor_diags = vendor_problems(data, index, registry) if registry is not None else []
     try:
         with paused_gc():
             model = InventoryIn.model_validate(data)
     except ValidationError as exc:
-        raise UserError(
-            sort_diagnostics(diagnostics_from_validation(exc, index, InventoryIn))
-        ) from None
+        schema = diagnostics_from_validation(exc, index, InventoryIn)
+        raise UserError(sort_diagnostics(schema + vendor_diags)) from None
+    vendor_defaults = (
+        {v.id: d for v in registry.vendors.values() if (d := v.settings_defaults())}
+        if registry is not None
+        else {}
+    )
     inv = resolve_inventory(
         model,
         file=index.file,
@@ -77,7 +89,7 @@ def parse_inventory(
         sticky_names=sticky,
         vendor_defaults=vendor_defaults,
     )
-    diags = run_checks(inv, index) + list(extra_checks or [])
+    diags = run_checks(inv, index) + vendor_diags + list(extra_checks or [])
     if any(d.severity is Severity.ERROR for d in diags):
         raise UserError(sort_diagnostics(diags))
     return LoadedInventory(inv, index, doc.path, sort_diagnostics(diags))
@@ -86,3 +98,49 @@ def parse_inventory(
 def load_inventory_document(path: Path) -> LoadedDocument:
     """Read the inventory file (positions kept for diagnostics)."""
     return load_yaml_file(path)
+
+
+def vendor_problems(
+    data: dict[str, Any], index: PositionIndex, registry: Registry
+) -> list[Diagnostic]:
+    """NG507 (unknown vendor) and NG505 (unsupported platform version) at the device's own
+    ``vendor:`` / ``platform_version:`` line, read from the raw document so they are reported
+    with every other error, even when the schema check fails."""
+    out: list[Diagnostic] = []
+    sites = data.get("sites")
+    for si, site in enumerate(sites if isinstance(sites, list) else []):
+        devices = site.get("devices") if isinstance(site, dict) else None
+        for di, device in enumerate(devices if isinstance(devices, list) else []):
+            if isinstance(device, dict):
+                out += _device_vendor(device, ("sites", si, "devices", di), index, registry)
+    return out
+
+
+def _device_vendor(
+    device: dict[str, Any], path: PathKey, index: PositionIndex, registry: Registry
+) -> list[Diagnostic]:
+    vendor_id = device.get("vendor")
+    if not isinstance(vendor_id, str):
+        return []  # the schema reports it
+    vendor = registry.get(vendor_id)
+    if vendor is None:
+        return [
+            Diagnostic(
+                "NG507",
+                f"unknown vendor {vendor_id!r}",
+                position=index.position((*path, "vendor")),
+                hint="one of: " + ", ".join(registry.ids()),
+            )
+        ]
+    version = device.get("platform_version")
+    requested = str(version) if isinstance(version, int | float | str) else None
+    if requested is not None and vendor.resolve_version(requested) is None:
+        return [
+            Diagnostic(
+                "NG505",
+                f"{vendor.display_name} {requested} is not supported",
+                position=index.position((*path, "platform_version")),
+                hint="supported: " + ", ".join(vendor.platform_versions),
+            )
+        ]
+    return []

@@ -342,7 +342,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
     plans = [p.tunnel(t, dist[t.name], ike, esp, wans) for t in tunnels]
     multi = len({t.wan for t in tunnels}) > 1
     if multi:
-        p.capability("multi_wan", device.path, "tunnels over more than one WAN link")
+        p.capability("multi_wan", (*device.path, "vendor"), "tunnels over more than one WAN link")
         if vendor.multi_wan_needs_gateway:
             p.wan_gateways(device, {t.wan for t in tunnels})
     lan_interface = p.opt_encode(

@@ -95,3 +95,39 @@ def test_vyos_accepts_reply_probes_on_every_tunnel_interface(tmp_path: Path) -> 
     }
     for iface in interfaces:
         assert f"set system sysctl parameter net.ipv4.conf.{iface}.accept_local value '1'" in text
+
+
+def test_check_after_a_site_render_finds_no_drift(tmp_path: Path) -> None:
+    """MANIFEST.json recorded the last command's --site filter, so a full --check right after
+    a --site render reported it as drift."""
+    import subprocess
+    import sys
+
+    path = write_inventory(tmp_path, SCENARIOS["mixed"]("vyos", "1.5"))
+    out = tmp_path / "out"
+
+    def netgen(*args: str) -> int:
+        cmd = [sys.executable, "-m", "netgen", *args]
+        return subprocess.run(cmd, capture_output=True, check=False).returncode
+
+    assert netgen("render", str(path), "-o", str(out)) == 0
+    assert netgen("render", str(path), "-o", str(out), "--site", "hq") == 0
+    assert netgen("render", str(path), "-o", str(out), "--check") == 0
+    assert netgen("render", str(path), "-o", str(out), "--device", "branch-edge1") == 0
+    assert netgen("render", str(path), "-o", str(out), "--check") == 0
+
+
+def test_unknown_vendor_is_reported_with_the_schema_errors(tmp_path: Path) -> None:
+    """Three errors in one file came back as two: NG507 waited for the schema to pass."""
+    inv = SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None)
+    _device(inv)["vendor"] = "ciscoo"
+    _device(inv)["wan"][0]["address"] = "not-an-address"
+    inv["sites"][1]["devices"][0]["colour"] = "blue"
+    path = write_inventory(tmp_path, inv, with_identities=False)
+    with pytest.raises(UserError) as info:
+        api.validate(path)
+    codes = sorted(d.code for d in info.value.diagnostics)
+    assert codes == ["NG201", "NG203", "NG507"]
+    (ng507,) = [d for d in info.value.diagnostics if d.code == "NG507"]
+    line = path.read_text().splitlines()[ng507.position.line - 1]  # type: ignore[union-attr,operator]
+    assert "vendor: ciscoo" in line
