@@ -27,6 +27,7 @@ CODES: Final[dict[str, str]] = {
     "NG301": "tunnel name breaks Cloudflare's naming rule",
     "NG302": "duplicate tunnel name",
     "NG303": "duplicate site, device or WAN link name",
+    "NG304": "no honest generated tunnel name fits",
     "NG310": "interface address has the wrong prefix length",
     "NG311": "interface address outside Cloudflare's allowed ranges",
     "NG312": "interface address not network-aligned",

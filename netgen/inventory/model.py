@@ -137,6 +137,8 @@ class Inventory:
     tunnels: dict[str, Tunnel]
     # explicit tunnels whose name was already taken: (name, path, path of the first one)
     duplicate_tunnels: tuple[tuple[str, PathKey, PathKey], ...] = ()
+    # generated names that could not be made (NG304): (message, path of the device or tunnel)
+    name_problems: tuple[tuple[str, PathKey], ...] = ()
 
     def endpoint(self, name: str) -> Endpoint | None:
         for ep in self.endpoints:

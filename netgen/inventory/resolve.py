@@ -7,6 +7,8 @@ Settings layers, most general first: inventory ``defaults``, site ``defaults``, 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -149,36 +151,73 @@ _SANITIZE = re.compile(r"[^A-Za-z0-9]")
 
 
 class NameAllocator:
-    """Deterministic, readable tunnel names for generated tunnels.
+    """Deterministic, honest tunnel names for generated tunnels.
 
     Shape: ``<site>_<device number><wan letter>_<endpoint>``, e.g. ``nyc01_1a_cf1`` (device
     number = position of the device name in the site's sorted device names, wan letter =
-    position of the link in the device's ``wan`` list). Names already in the lock are reused
-    (sticky), so adding a device or link never renames an existing tunnel.
+    position of the link in the device's ``wan`` list). The endpoint part is always whole. A
+    site part that does not fit in Cloudflare's 15 characters keeps its start and gets a short
+    stable hash of the whole site name (``chicago01`` -> ``chicawpm``), so two sites never share
+    one. Where no readable name fits, or two sites would still share a part, the name is left
+    to the site's ``tunnel_prefix`` (NG304). Names already in the lock are reused (sticky), so
+    adding a device or link never renames an existing tunnel.
     """
 
     def __init__(self, taken: set[str], sticky: dict[Slot, str]) -> None:
         self.taken = taken
         self.sticky = sticky
+        self.site_parts: dict[str, str] = {}  # site part -> the site it stands for
+        self.problems: list[tuple[str, PathKey]] = []
 
-    def name(self, slot: Slot, site: str, device_no: int, wan_no: int, endpoint: str) -> str:
+    def name(
+        self, slot: Slot, site: str, prefix: str | None, numbers: tuple[int, int], path: PathKey
+    ) -> str | None:
+        """The name of ``slot``, or None (a problem recorded at ``path``)."""
         known = self.sticky.get(slot)
         if known is not None and known not in self.taken:
             self.taken.add(known)
             return known
-        ep = _SANITIZE.sub("", endpoint)[:4] or "cf"
-        middle = f"{device_no}{_letters(wan_no)}"
-        budget = NAME_MAX - len(middle) - len(ep) - 2
-        site_part = _SANITIZE.sub("", site)[: max(budget, 1)]
-        candidate = f"{site_part}_{middle}_{ep}"[:NAME_MAX]
-        counter = 2
-        base = candidate
-        while candidate in self.taken:
-            suffix = str(counter)
-            candidate = base[: NAME_MAX - len(suffix)] + suffix
-            counter += 1
+        endpoint = _SANITIZE.sub("", slot[2]) or "cf"
+        middle = f"{numbers[0]}{_letters(numbers[1])}"
+        budget = NAME_MAX - len(middle) - len(endpoint) - 2
+        site_part = self._site_part(site, prefix, budget)
+        candidate = f"{site_part}_{middle}_{endpoint}" if site_part else None
+        if candidate is None or candidate in self.taken:
+            self.problems.append((_name_problem(slot, site, candidate, budget), path))
+            return None
         self.taken.add(candidate)
         return candidate
+
+    def _site_part(self, site: str, prefix: str | None, budget: int) -> str | None:
+        whole = prefix or _SANITIZE.sub("", site) or "site"
+        if len(whole) > budget:
+            if prefix is not None or budget < SITE_PART_MIN:
+                return None
+            whole = whole[: budget - SITE_HASH_LEN] + _short_hash(site)
+        owner = self.site_parts.setdefault(whole, site)
+        return whole if owner == site else None
+
+
+SITE_PART_MIN = 5  # at least two characters of the site before its hash
+SITE_HASH_LEN = 3
+
+
+def _short_hash(text: str) -> str:
+    """Three base-36 characters from sha256(text): stable across runs and machines."""
+    value = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return "".join(digits[(value // 36**i) % 36] for i in range(SITE_HASH_LEN))
+
+
+def _name_problem(slot: Slot, site: str, candidate: str | None, budget: int) -> str:
+    device, wan, endpoint = slot
+    what = f"the tunnel of {device}/{wan} to {endpoint}"
+    if candidate is None:
+        return (
+            f"no readable name of at most {NAME_MAX} characters fits {what} (site {site!r}, "
+            f"{max(budget, 0)} characters left for the site part)"
+        )
+    return f"the generated name {candidate} of {what} is already taken"
 
 
 def _letters(n: int) -> str:
@@ -193,19 +232,18 @@ def _letters(n: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Pending:
-    """A generated tunnel waiting for its name (names are decided after every device)."""
+    """A tunnel waiting for its generated name (names are decided after every device): a
+    device without explicit tunnels gets one per WAN link and endpoint; an explicit tunnel
+    without ``name`` gets one too."""
 
     slot: Slot
-    site: str
-    device_no: int
-    wan_no: int
-    merged: _Merged
-    settings: TunnelSettings
-    path: PathKey
+    prefix: str | None  # the site's tunnel_prefix
+    numbers: tuple[int, int]  # device number in the site, WAN link position
+    tunnel: Tunnel  # complete but for its name
 
     def order(self) -> tuple[str, str, int, str]:
         """Site, device, link position, endpoint: independent of the order in the file."""
-        return (self.site, self.slot[0], self.wan_no, self.slot[2])
+        return (self.tunnel.site, self.slot[0], self.numbers[1], self.slot[2])
 
 
 class _Resolver:
@@ -222,7 +260,7 @@ class _Resolver:
         self.product = model.account.product
         self.base_layers = _layer(model.defaults, ("defaults",))
         explicit = {t.name for s in model.sites for d in s.devices for t in d.tunnels or ()}
-        self.names = NameAllocator(set(explicit), dict(sticky_names or {}))
+        self.names = NameAllocator({n for n in explicit if n}, dict(sticky_names or {}))
         self.tunnels: dict[str, Tunnel] = {}
         self.duplicates: list[tuple[str, PathKey, PathKey]] = []
         self.pending: list[_Pending] = []
@@ -232,7 +270,7 @@ class _Resolver:
         layers = self.base_layers + _layer(sin.defaults, (*spath, "defaults"))
         device_no = {n: i + 1 for i, n in enumerate(sorted({d.name for d in sin.devices}))}
         devices = tuple(
-            self.device(sin.name, (*spath, "devices", di), din, layers, device_no[din.name])
+            self.device(sin, (*spath, "devices", di), din, layers, device_no[din.name])
             for di, din in enumerate(sin.devices)
         )
         return Site(
@@ -246,7 +284,7 @@ class _Resolver:
         )
 
     def device(
-        self, site: str, dpath: PathKey, din: DeviceIn, layers: list[Layer], number: int
+        self, sin: SiteIn, dpath: PathKey, din: DeviceIn, layers: list[Layer], number: int
     ) -> Device:
         vendor = self.vendor_defaults.get(din.vendor)
         below: list[Layer] = [(vendor, (*dpath, "vendor"))] if vendor else []
@@ -255,22 +293,31 @@ class _Resolver:
             WanLink(w.name, w.interface, w.address, w.gateway, w.behind_nat, (*dpath, "wan", wi))
             for wi, w in enumerate(din.wan)
         )
+        links = {w.name: wi for wi, w in enumerate(din.wan)}
         names: list[str] = []
         if din.tunnels is not None:
             for ti, tin in enumerate(din.tunnels):
-                tunnel = self.explicit(site, din.name, (*dpath, "tunnels", ti), tin, dev_layers)
-                if tunnel is not None:
+                tunnel = self.explicit(sin.name, din.name, (*dpath, "tunnels", ti), tin, dev_layers)
+                if tunnel is None:
+                    continue
+                if tin.name:
                     names.append(tunnel.name)
+                else:
+                    slot = (din.name, tin.wan, tin.endpoint)
+                    at = (number, links.get(tin.wan, len(links)))
+                    self.pending.append(_Pending(slot, sin.tunnel_prefix, at, tunnel))
         else:
             merged = _merge(dev_layers)
             settings = _settings(merged.values, self.product)  # one per device, shared
-            for wi, w in enumerate(din.wan):
+            for w in din.wan:
                 for ep in self.model.cloudflare.endpoints:
                     slot = (din.name, w.name, ep.name)
-                    self.pending.append(_Pending(slot, site, number, wi, merged, settings, dpath))
+                    tunnel = _generated(slot, sin.name, settings, dpath, merged.origins)
+                    at = (number, links[w.name])
+                    self.pending.append(_Pending(slot, sin.tunnel_prefix, at, tunnel))
         return Device(
             din.name,
-            site,
+            sin.name,
             din.vendor,
             din.platform_version,
             din.lan_interface,
@@ -282,10 +329,11 @@ class _Resolver:
     def explicit(
         self, site: str, device: str, tpath: PathKey, tin: TunnelIn, layers: list[Layer]
     ) -> Tunnel | None:
-        """An explicit tunnel, or None if its name was taken (recorded as a duplicate)."""
+        """An explicit tunnel (its name still empty when it gets a generated one), or None if
+        its name was taken (recorded as a duplicate)."""
         merged = _merge([*layers, _tunnel_layer(tin, tpath)])
         tunnel = Tunnel(
-            name=tin.name,
+            name=tin.name or "",
             site=site,
             device=device,
             wan=tin.wan,
@@ -294,11 +342,13 @@ class _Resolver:
             pinned_address=tin.interface_address,
             priority=tin.priority,
             description=tin.description,
-            generated=False,
+            generated=not tin.name,
             psk_ref=PskRef(tin.psk.env, tin.psk.file) if tin.psk else None,
             path=tpath,
             origins=merged.origins,
         )
+        if not tin.name:
+            return tunnel
         if tunnel.name in self.tunnels:
             self.duplicates.append((tunnel.name, tpath, self.tunnels[tunnel.name].path))
             return None
@@ -309,24 +359,37 @@ class _Resolver:
         """Name every pending tunnel in a fixed order; device -> its generated tunnel names."""
         generated: dict[str, list[str]] = {}
         for p in sorted(self.pending, key=_Pending.order):
-            name = self.names.name(p.slot, p.site, p.device_no, p.wan_no, p.slot[2])
-            self.tunnels[name] = Tunnel(
-                name=name,
-                site=p.site,
-                device=p.slot[0],
-                wan=p.slot[1],
-                endpoint=p.slot[2],
-                settings=p.settings,
-                pinned_address=None,
-                priority=100,
-                description=None,
-                generated=True,
-                psk_ref=None,
-                path=p.path,
-                origins=p.merged.origins,
-            )
+            t = p.tunnel
+            name = self.names.name(p.slot, t.site, p.prefix, p.numbers, t.path)
+            if name is None:
+                continue  # NG304 (the allocator recorded it)
+            self.tunnels[name] = dataclasses.replace(t, name=name)
             generated.setdefault(p.slot[0], []).append(name)
         return generated
+
+
+def _generated(
+    slot: Slot,
+    site: str,
+    settings: TunnelSettings,
+    path: PathKey,
+    origins: tuple[tuple[str, PathKey], ...],
+) -> Tunnel:
+    return Tunnel(
+        name="",
+        site=site,
+        device=slot[0],
+        wan=slot[1],
+        endpoint=slot[2],
+        settings=settings,
+        pinned_address=None,
+        priority=100,
+        description=None,
+        generated=True,
+        psk_ref=None,
+        path=path,
+        origins=origins,
+    )
 
 
 def resolve_inventory(
@@ -358,6 +421,7 @@ def resolve_inventory(
         sites=tuple(sites),
         tunnels=r.tunnels,
         duplicate_tunnels=tuple(r.duplicates),
+        name_problems=tuple(r.names.problems),
     )
 
 
@@ -370,7 +434,7 @@ def _with_generated(site: Site, generated: dict[str, list[str]]) -> Site:
             d.platform_version,
             d.lan_interface,
             d.wan,
-            tuple(generated[d.name]),
+            d.tunnels + tuple(generated[d.name]),
             d.path,
         )
         if d.name in generated

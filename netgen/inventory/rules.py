@@ -44,6 +44,15 @@ def check_tunnel_names(inv: Inventory, index: PositionIndex) -> Iterator[Diagnos
                 "or underscores",
                 "Cloudflare rejects longer names and special characters; shorten it",
             )
+    for message, path in inv.name_problems:
+        yield diag(
+            index,
+            path,
+            "NG304",
+            message,
+            "set a short `tunnel_prefix` on the site (letters and digits, at most 8), or name "
+            "the tunnel explicitly",
+        )
     for name, path, first in inv.duplicate_tunnels:
         line = index.position(first).line
         yield diag(
@@ -177,7 +186,7 @@ def check_references(inv: Inventory, index: PositionIndex) -> Iterator[Diagnosti
                 f"use one of: {names}",
             )
         key = (t.device, t.wan, t.endpoint)
-        if key in used and not t.generated:
+        if key in used:
             yield diag(
                 index,
                 t.path,

@@ -96,7 +96,7 @@ class PskRefIn(_Strict):
 class TunnelIn(SettingsIn):
     """An explicit tunnel: its own fields, plus any tunnel setting (``type`` = tunnel_type)."""
 
-    name: str
+    name: str | None = None  # omitted: a generated name, as for a device without tunnels
     wan: str
     endpoint: str
     type: TunnelType | None = None
@@ -126,6 +126,8 @@ class DeviceIn(_Strict):
 
 class SiteIn(_Strict):
     name: Name
+    # the site part of generated tunnel names, when the site name does not fit (NG304)
+    tunnel_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,8}$")] | None = None
     address: str | None = None
     contact: str | None = None
     description: str | None = None

@@ -207,4 +207,25 @@ def test_generated_names_are_valid_readable_and_unique(tmp_path: Path) -> None:
     names = [t["name"] for t in result.tunnels]
     assert len(set(names)) == len(names) == 8
     assert all(len(n) <= 15 and n.replace("_", "").isalnum() for n in names)
-    assert "averylon_1a_cf1" in names
+    # the site part keeps its start and a stable hash of the whole name; the rest is whole
+    assert {n.split("_", 1)[1] for n in names} == {
+        f"{d}{w}_{e}" for d in "12" for w in "ab" for e in ("cf1", "cf2")
+    }
+    assert len({n.split("_")[0] for n in names}) == 1
+    assert names[0].startswith("avery")
+
+
+def test_generated_names_never_name_another_site_or_endpoint(tmp_path: Path) -> None:
+    """chicago01 and chicago02 both became chicago0_1a_cf*, de-duplicated by overwriting the
+    tail, so one of chicago01's names pointed at chicago02's tunnel to another endpoint."""
+    sites = [(f"chicago0{i}", [(f"chicago0{i}-r1", 2)]) for i in (1, 2)] + [
+        (f"site{i:05d}", [(f"s{i}-r1", 2)]) for i in range(3, 40)
+    ]
+    result = plan_of(tmp_path, inventory(sites))
+    by_site: dict[str, set[str]] = {}
+    for t in result.tunnels:
+        site_part, middle, endpoint = t["name"].split("_")
+        assert endpoint == t["endpoint"], t
+        assert middle == {"isp0": "1a", "isp1": "1b"}[t["wan"]]
+        by_site.setdefault(site_part, set()).add(t["site"])
+    assert all(len(owners) == 1 for owners in by_site.values()), by_site

@@ -131,3 +131,42 @@ def test_unknown_vendor_is_reported_with_the_schema_errors(tmp_path: Path) -> No
     (ng507,) = [d for d in info.value.diagnostics if d.code == "NG507"]
     line = path.read_text().splitlines()[ng507.position.line - 1]  # type: ignore[union-attr,operator]
     assert "vendor: ciscoo" in line
+
+
+def test_explicit_tunnels_may_omit_their_name(tmp_path: Path) -> None:
+    inv = SCENARIOS["mixed"]("cisco_iosxe", None)
+    first = _device(inv)["tunnels"][0]
+    del first["name"]
+    path = write_inventory(tmp_path, inv)
+    tunnels = api.open_session(path).loaded.inventory.tunnels
+    (named,) = [
+        t
+        for t in tunnels.values()
+        if t.device == "hq-edge1" and t.wan == first["wan"] and t.endpoint == first["endpoint"]
+    ]
+    assert named.name == "hq_1a_cf1" and named.generated
+    assert named.description == first["description"] and named.priority == first["priority"]
+    api.render(path, None, devices=["hq-edge1"])
+
+
+def test_tunnel_prefix_names_a_long_site(tmp_path: Path) -> None:
+    inv = SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None)
+    inv["sites"][0]["name"] = "headquarters-new-york"
+    inv["sites"][0]["tunnel_prefix"] = "nyhq"
+    path = write_inventory(tmp_path, inv, with_identities=False)
+    names = {
+        t.name
+        for t in api.open_session(path).loaded.inventory.tunnels.values()
+        if t.device == "hq-edge1"
+    }
+    assert names == {"nyhq_1a_cf1", "nyhq_1a_cf2", "nyhq_1b_cf1", "nyhq_1b_cf2"}
+
+
+def test_documented_name_example_is_what_netgen_generates(tmp_path: Path) -> None:
+    inv = SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None)
+    inv["sites"][0]["name"] = "chicago01"
+    inv["sites"][1]["name"] = "chicago02"
+    path = write_inventory(tmp_path, inv, with_identities=False)
+    names = set(api.open_session(path).loaded.inventory.tunnels)
+    assert {"chicawpm_1a_cf1", "chica7gj_1a_cf1"} <= names
+    assert "chicawpm_1a_cf1" in (Path(__file__).parents[2] / "docs" / "inventory.md").read_text()
