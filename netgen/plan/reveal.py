@@ -19,24 +19,21 @@ def reveal_psks(plan: DevicePlan, psks: Mapping[str, str], vendor: VendorProfile
     errors) ever depends on a secret; PSKs are put in at the last moment, each through the
     vendor's ``psk`` encoder (a PSK it cannot print is NG704; the value is never shown).
     """
-    bad = [
-        t.name
-        for t in plan.tunnels
-        if t.ipsec is not None and t.name in psks and vendor.encode_problem("psk", psks[t.name])
-    ]
-    if bad:
-        raise UserError(
-            [
-                Diagnostic(
-                    "NG704",
-                    f"the PSK of tunnel {name} cannot be printed in a {vendor.display_name} "
-                    "config (value not shown)",
-                    hint="use only letters, digits and . _ + = / @ : % - (netgen secrets "
-                    "generate makes one)",
-                )
-                for name in bad
-            ]
+    problems = [
+        Diagnostic(
+            "NG704",
+            # the encoder names the offending characters or the length, never the value
+            f"the PSK of tunnel {t.name} {problem} (value not shown)",
+            hint=f"choose a PSK without those characters for {vendor.display_name} "
+            "(`netgen secrets generate` makes one), or use a vendor that carries them",
         )
+        for t in plan.tunnels
+        if t.ipsec is not None
+        and t.name in psks
+        and (problem := vendor.encode_problem("psk", psks[t.name]))
+    ]
+    if problems:
+        raise UserError(problems)
     tunnels = tuple(
         dataclasses.replace(
             t, ipsec=dataclasses.replace(t.ipsec, psk=psks[t.name], psk_placeholder=False)

@@ -100,7 +100,11 @@ def set_secret(
     value = psk.rstrip("\r\n")
     problem = _check_tunnel(inventory, tunnel)
     if problem is None and (why := psk_problem(value)) is not None:
-        problem = diag(NG_VALUE, f"tunnel {tunnel}: {why}", "Cloudflare's PSKs are alphanumeric")
+        problem = diag(
+            NG_VALUE,
+            f"tunnel {tunnel}: {why}",
+            "use printable ASCII without spaces; `netgen secrets generate` makes one",
+        )
     if problem is not None:
         raise UserError([problem])
     warnings = []

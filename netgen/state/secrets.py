@@ -49,7 +49,9 @@ NG_VALUE: Final = "NG704"
 NG_SHORT: Final = "NG705"
 NG_TUNNEL: Final = "NG706"
 PSK_ALPHABET: Final = string.ascii_letters + string.digits
-PSK_SAFE: Final = frozenset(PSK_ALPHABET + "-_.+=/@:%")
+# Cloudflare accepts any printable ASCII PSK (its own SRX guide uses "...-PSK-1234!"); what a
+# vendor's config syntax cannot carry is refused per vendor by its encoder (NG704 at render).
+PSK_PRINTABLE: Final = frozenset(chr(c) for c in range(0x21, 0x7F))
 GENERATED_LENGTH: Final = 44  # 44 * log2(62) ≈ 262 bits ≥ 32 bytes of entropy
 MIN_LENGTH: Final = 16
 
@@ -136,8 +138,8 @@ def psk_problem(value: str) -> str | None:
     """Why ``value`` cannot be used as a PSK (never quoting it), or None."""
     if not value:
         return "the PSK is empty"
-    if any(c not in PSK_SAFE for c in value):
-        return "the PSK may contain only letters, digits and - _ . + = / @ : %"
+    if any(c not in PSK_PRINTABLE for c in value):
+        return "the PSK may contain only printable ASCII characters (no space, no control)"
     return None
 
 

@@ -49,7 +49,9 @@ def inventory(crypto: str, local_id: str) -> dict[str, Any]:
 
 
 def fake_psk(name: str) -> str:
-    return f"FAKE-interop-psk-{name}-0123456789"
+    """Punctuated like the PSK in Cloudflare's own SRX guide ("...-PSK-1234!"): any printable
+    ASCII PSK Cloudflare accepts must negotiate."""
+    return f"FAKE-Cloudflare-WAN-{name}-PSK-1234!\"#$%&'()*+,;<=>?@[\\]^`{{|}}~"
 
 
 def prepare(tmp_path: Path, crypto: str, local_id: str) -> tuple[str, list[dict[str, Any]]]:

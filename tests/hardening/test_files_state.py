@@ -75,7 +75,7 @@ def store_text(psk: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "psk", [PSK + "\nset security ike gateway x", PSK + "\r\nend", 'a"b' * 8, "with space 0123456"]
+    "psk", [PSK + "\nset security ike gateway x", PSK + "\r\nend", "with space 0123456"]
 )
 def test_stored_psk_breaking_the_rule_is_refused_at_load(tmp_path: Path, psk: str) -> None:
     path = tmp_path / sec.STORE_NAME

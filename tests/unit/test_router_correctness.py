@@ -170,3 +170,32 @@ def test_documented_name_example_is_what_netgen_generates(tmp_path: Path) -> Non
     names = set(api.open_session(path).loaded.inventory.tunnels)
     assert {"chicawpm_1a_cf1", "chica7gj_1a_cf1"} <= names
     assert "chicawpm_1a_cf1" in (Path(__file__).parents[2] / "docs" / "inventory.md").read_text()
+
+
+GUIDE_PSK = "FAKE-Cloudflare-WAN-T1-PSK-1234!"  # the shape of the PSK in Cloudflare's SRX guide
+
+
+@pytest.mark.parametrize("vendor", ["cisco_iosxe", "juniper_srx", "strongswan", "vyos"])
+def test_a_punctuated_psk_from_the_secrets_store_renders(tmp_path: Path, vendor: str) -> None:
+    """NG704 refused Cloudflare's own example PSK, forcing a rotation on adoption."""
+    path = write_inventory(tmp_path, SCENARIOS["ipsec-dual-isp"](vendor, None))
+    api.secrets_set(path, "hq_1a_cf1", GUIDE_PSK)
+    result = api.render(path, None, devices=["hq-edge1"], reveal_secrets=True)
+    text = "".join(f.content.decode() for f in result.files if f.path.startswith("sites/"))
+    assert GUIDE_PSK in text or GUIDE_PSK.encode().hex() in text
+
+
+@pytest.mark.parametrize(
+    ("vendor", "char"), [("juniper_srx", '"'), ("vyos", "'"), ("cisco_iosxe", "?")]
+)
+def test_a_psk_a_vendor_cannot_carry_names_the_vendor_and_character(
+    tmp_path: Path, vendor: str, char: str
+) -> None:
+    psk = f"FAKE-psk-with-{char}-0123456789"
+    path = write_inventory(tmp_path, SCENARIOS["ipsec-dual-isp"](vendor, None))
+    api.secrets_set(path, "hq_1a_cf1", psk)  # Cloudflare accepts it: stored
+    with pytest.raises(UserError) as info:
+        api.render(path, None, devices=["hq-edge1"], reveal_secrets=True)
+    (diag,) = info.value.diagnostics
+    assert diag.code == "NG704" and repr(char) in diag.message
+    assert psk not in diag.format()

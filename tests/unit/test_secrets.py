@@ -273,7 +273,8 @@ def test_set_secret(session: api.Session) -> None:
         ("nope", PSK, "no tunnel named"),
         ("hq_b_cf1", PSK, "GRE"),
         ("hq_a_cf1", PSK, "`psk:` reference"),
-        ("branch_1a_cf1", "FAKE PSK with space", "letters, digits"),
+        ("branch_1a_cf1", "FAKE PSK with space", "printable ASCII"),
+        ("branch_1a_cf1", "FAKE-psk-tab\tx", "printable ASCII"),
         ("branch_1a_cf1", "", "empty"),
     ],
 )
