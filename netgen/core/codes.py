@@ -71,6 +71,7 @@ CODES: Final[dict[str, str]] = {
     "NG508": "filter matches nothing",
     "NG509": "netgen lint does not cover the vendor",
     "NG510": "WAN link needs a gateway for multi-WAN routing on this vendor",
+    "NG511": "policy-routed via_cloudflare prefix without lan_interface",
     # NG6xx: importing Cloudflare API responses
     "NG601": "response file is not valid JSON (empty, truncated or malformed)",
     "NG602": "response file is an HTML page, not an API response",

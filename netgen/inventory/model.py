@@ -103,6 +103,10 @@ class Device:
     wan: tuple[WanLink, ...]
     tunnels: tuple[str, ...]  # tunnel names, in inventory order
     path: PathKey
+    # destinations reached through the tunnels besides the other sites' LANs, and the path of
+    # the `via_cloudflare` that set them (device, site or inventory defaults)
+    via_cloudflare: tuple[IPv4Network, ...] = ()
+    via_path: PathKey = ()
 
     def wan_link(self, name: str) -> WanLink | None:
         for link in self.wan:

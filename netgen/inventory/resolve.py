@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network
 from typing import Any
 
 from pydantic import BaseModel
@@ -315,6 +316,7 @@ class _Resolver:
                     tunnel = _generated(slot, sin.name, settings, dpath, merged.origins)
                     at = (number, links[w.name])
                     self.pending.append(_Pending(slot, sin.tunnel_prefix, at, tunnel))
+        via, via_path = self.via_cloudflare(sin, din, dpath)
         return Device(
             din.name,
             sin.name,
@@ -324,7 +326,23 @@ class _Resolver:
             wan,
             tuple(names),
             dpath,
+            via,
+            via_path,
         )
+
+    def via_cloudflare(
+        self, sin: SiteIn, din: DeviceIn, dpath: PathKey
+    ) -> tuple[tuple[IPv4Network, ...], PathKey]:
+        """The most specific ``via_cloudflare`` (device, site, inventory defaults) and its path."""
+        spath = dpath[:2]
+        for block, path in (
+            (din.defaults, (*dpath, "defaults")),
+            (sin.defaults, (*spath, "defaults")),
+            (self.model.defaults, ("defaults",)),
+        ):
+            if block is not None and block.via_cloudflare is not None:
+                return tuple(block.via_cloudflare), (*path, "via_cloudflare")
+        return (), ()
 
     def explicit(
         self, site: str, device: str, tpath: PathKey, tin: TunnelIn, layers: list[Layer]
@@ -436,6 +454,8 @@ def _with_generated(site: Site, generated: dict[str, list[str]]) -> Site:
             d.wan,
             d.tunnels + tuple(generated[d.name]),
             d.path,
+            d.via_cloudflare,
+            d.via_path,
         )
         if d.name in generated
         else d

@@ -86,6 +86,14 @@ class SettingsIn(_Strict):
     ipsec: IpsecIn | None = None
 
 
+class DefaultsIn(SettingsIn):
+    """A ``defaults`` block (inventory, site, device): tunnel settings, plus what the device
+    routes through its tunnels besides the other sites' LANs."""
+
+    # e.g. [0.0.0.0/0] (full tunnel) or Cloudflare One ranges; the most specific level wins
+    via_cloudflare: list[IPv4Network] | None = None
+
+
 class PskRefIn(_Strict):
     """Where a tunnel's PSK comes from, when not from the secrets store."""
 
@@ -121,7 +129,7 @@ class DeviceIn(_Strict):
     lan_interface: str | None = None
     wan: Annotated[list[WanIn], Field(min_length=1)]
     tunnels: list[TunnelIn] | None = None
-    defaults: SettingsIn | None = None
+    defaults: DefaultsIn | None = None
 
 
 class SiteIn(_Strict):
@@ -133,7 +141,7 @@ class SiteIn(_Strict):
     description: str | None = None
     lan_prefixes: list[IPv4Network] = Field(default_factory=list)
     devices: Annotated[list[DeviceIn], Field(min_length=1)]
-    defaults: SettingsIn | None = None
+    defaults: DefaultsIn | None = None
 
 
 class EndpointIn(_Strict):
@@ -156,5 +164,5 @@ class InventoryIn(_Strict):
     netgen: Literal[1]
     account: AccountIn = AccountIn()
     cloudflare: CloudflareIn
-    defaults: SettingsIn | None = None
+    defaults: DefaultsIn | None = None
     sites: list[SiteIn] = Field(default_factory=list)

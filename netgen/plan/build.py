@@ -20,7 +20,7 @@ from netgen.plan.model import (
     TunnelPlan,
     WanPlan,
 )
-from netgen.plan.routing import distances, overlay_routes, underlay_routes
+from netgen.plan.routing import distances, overlay_routes, policy_routes, underlay_routes
 from netgen.vendors.encoding import FieldName
 from netgen.vendors.registry import VendorProfile
 
@@ -90,6 +90,24 @@ class DevicePlanner:
             )
             return f"<unsupported:{value}>"
         return word
+
+    def policy_routing(self, device: Device) -> None:
+        """A full-tunnel prefix needs policy routing on the LAN interface (NG501, NG511)."""
+        self.capability(
+            "policy_routing",
+            device.via_path,
+            "via_cloudflare prefixes that cover the Cloudflare endpoints or the WAN links "
+            "(policy routing of the LAN's traffic)",
+        )
+        if device.lan_interface is None:
+            self.error(
+                device.via_path,
+                "NG511",
+                f"{device.name}: a via_cloudflare prefix covers the Cloudflare endpoints or the "
+                "WAN links, so it is policy-routed for traffic entering from the LAN, but the "
+                "device has no lan_interface",
+                "set the device's lan_interface",
+            )
 
     def wan_gateways(self, device: Device, used: set[str]) -> None:
         """NG510 for each used WAN link without a gateway (multi-WAN source routing)."""
@@ -352,6 +370,9 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         key: p.opt_encode("site_text", getattr(site, key), f"site {key}", (*site.path, key))
         for key in ("description", "address", "contact")
     }
+    policy = policy_routes(inputs, device, plans)
+    if policy:
+        p.policy_routing(device)
     if p.diags:
         raise UserError(p.diags)
     plan = DevicePlan(
@@ -375,6 +396,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         esp_proposals=tuple(esp.values()),
         underlay_routes=underlay_routes(plans),
         routes=overlay_routes(inputs, device, plans),
+        policy_routes=policy,
         ecmp=len({t.distance for t in plans}) == 1 and len(plans) > 1,
         has_ipsec=any(t.type == "ipsec" for t in plans),
         has_gre=any(t.type == "gre" for t in plans),

@@ -163,6 +163,8 @@ class DevicePlan:
     esp_proposals: tuple[EspProposal, ...]
     underlay_routes: tuple[UnderlayRoute, ...]
     routes: tuple[RoutePlan, ...]
+    # via_cloudflare prefixes policy-routed for traffic entering from lan_interface only
+    policy_routes: tuple[RoutePlan, ...]
     ecmp: bool
     has_ipsec: bool
     has_gre: bool

@@ -3,6 +3,8 @@ underlay host routes to the Cloudflare endpoints, and the overlay routes to the 
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network
+
 from netgen.inventory.model import Device, Tunnel
 from netgen.plan.model import (
     HopGroup,
@@ -42,11 +44,7 @@ def underlay_routes(plans: list[TunnelPlan]) -> tuple[UnderlayRoute, ...]:
     return tuple(out[k] for k in sorted(out))
 
 
-def overlay_routes(
-    inputs: PlanInputs, device: Device, plans: list[TunnelPlan]
-) -> tuple[RoutePlan, ...]:
-    if not plans:
-        return ()
+def _hops(plans: list[TunnelPlan]) -> tuple[tuple[NextHop, ...], tuple[HopGroup, ...]]:
     hops = tuple(
         NextHop(t.name, t.interface, t.cloudflare_address, t.distance)
         for t in sorted(plans, key=lambda t: (t.distance, t.index))
@@ -55,7 +53,44 @@ def overlay_routes(
         HopGroup(d, tuple(h for h in hops if h.distance == d))
         for d in sorted({h.distance for h in hops})
     )
-    return tuple(
-        RoutePlan(*inputs.prefix_texts[n], hops, groups)
-        for n in inputs.remote_prefixes.get(device.site, [])
-    )
+    return hops, groups
+
+
+def overlay_routes(
+    inputs: PlanInputs, device: Device, plans: list[TunnelPlan]
+) -> tuple[RoutePlan, ...]:
+    """The other sites' LAN prefixes, then the device's ordinary ``via_cloudflare`` prefixes."""
+    if not plans:
+        return ()
+    hops, groups = _hops(plans)
+    remote = [inputs.prefix_texts[n] for n in inputs.remote_prefixes.get(device.site, [])]
+    known = {text[0] for text in remote}
+    via = [_texts(n) for n in split_via(inputs, device)[0] if str(n) not in known]
+    return tuple(RoutePlan(*texts, hops, groups) for texts in remote + via)
+
+
+def policy_routes(
+    inputs: PlanInputs, device: Device, plans: list[TunnelPlan]
+) -> tuple[RoutePlan, ...]:
+    """``via_cloudflare`` prefixes that cover a Cloudflare endpoint or one of the device's WAN
+    addresses or gateways (e.g. 0.0.0.0/0): routing them would pull the tunnels' own packets
+    into the tunnels, so they are policy-routed for traffic entering from the LAN only."""
+    if not plans:
+        return ()
+    hops, groups = _hops(plans)
+    return tuple(RoutePlan(*_texts(n), hops, groups) for n in split_via(inputs, device)[1])
+
+
+def split_via(inputs: PlanInputs, device: Device) -> tuple[list[IPv4Network], list[IPv4Network]]:
+    """(ordinary, policy) ``via_cloudflare`` prefixes of ``device``."""
+    underlay = [e.address for e in inputs.inventory.endpoints]
+    underlay += [a for w in device.wan for a in (w.address, w.gateway) if a is not None]
+    ordinary: list[IPv4Network] = []
+    policy: list[IPv4Network] = []
+    for n in device.via_cloudflare:
+        (policy if any(a in n for a in underlay) else ordinary).append(n)
+    return ordinary, policy
+
+
+def _texts(n: IPv4Network) -> tuple[str, str, str]:
+    return (str(n), str(n.network_address), str(n.netmask))

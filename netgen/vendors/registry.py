@@ -32,6 +32,7 @@ Capability = Literal[
     "local_id_hex",
     "local_id_ipv4",
     "multi_wan",
+    "policy_routing",
 ]
 ALL_CAPABILITIES: tuple[str, ...] = Capability.__args__  # type: ignore[attr-defined]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -199,3 +200,46 @@ def test_a_psk_a_vendor_cannot_carry_names_the_vendor_and_character(
     (diag,) = info.value.diagnostics
     assert diag.code == "NG704" and repr(char) in diag.message
     assert psk not in diag.format()
+
+
+def _via(tmp_path: Path, vendor: str, via: list[str], *, lan: bool = True) -> Any:
+    inv = SCENARIOS["ipsec-dual-isp"](vendor, None)
+    inv["sites"] = inv["sites"][:1]  # one site: no other site's LAN to route to
+    _device(inv)["defaults"] = {"via_cloudflare": via}
+    if not lan:
+        del _device(inv)["lan_interface"]
+    return write_inventory(tmp_path, inv)
+
+
+@pytest.mark.parametrize("vendor", ["cisco_iosxe", "juniper_srx", "strongswan", "vyos"])
+def test_a_one_site_inventory_routes_its_via_cloudflare_prefixes(
+    tmp_path: Path, vendor: str
+) -> None:
+    """A one-site inventory rendered no route at all; ordinary prefixes become routes."""
+    path = _via(tmp_path, vendor, ["100.96.0.0/12"])
+    (plan,) = [p for p in api.device_plans(api.plan_inputs(api.open_session(path)))]
+    assert [r.prefix for r in plan.routes] == ["100.96.0.0/12"]
+    assert plan.policy_routes == ()
+    assert {h.interface for h in plan.routes[0].next_hops} == {t.interface for t in plan.tunnels}
+
+
+def test_a_default_route_via_cloudflare_is_policy_routed_from_the_lan(tmp_path: Path) -> None:
+    path = _via(tmp_path, "strongswan", ["0.0.0.0/0"])
+    result = api.render(path, None, devices=["hq-edge1"])
+    (script,) = [f.content.decode() for f in result.files if f.path.endswith("network.sh")]
+    assert "ip rule add iif 'eth2' to 10.10.0.0/16 lookup main priority 179" in script
+    assert "ip rule add iif 'eth2' to 0.0.0.0/0 lookup 180 priority 180" in script
+    assert "table 180" in script
+    routes = [line for line in script.splitlines() if line.startswith("ip route replace 0.0.0.0/0")]
+    assert routes and all(line.endswith("table 180") for line in routes)
+
+
+def test_policy_routing_needs_a_lan_interface_and_a_capable_vendor(tmp_path: Path) -> None:
+    path = _via(tmp_path / "nolan", "strongswan", ["0.0.0.0/0"], lan=False)
+    with pytest.raises(UserError) as info:
+        api.validate(path)
+    assert "NG511" in {d.code for d in info.value.diagnostics}
+    path = _via(tmp_path / "ios", "cisco_iosxe", ["0.0.0.0/0"])
+    with pytest.raises(UserError) as info:
+        api.validate(path)
+    assert "NG501" in {d.code for d in info.value.diagnostics}
