@@ -192,6 +192,13 @@ def legacy_hc(vendor: str, version: str | None = None) -> dict[str, Any]:
     )
 
 
+def full_tunnel(vendor: str, version: str | None = None) -> dict[str, Any]:
+    """All of the HQ LAN's traffic via Cloudflare (policy-routed default) plus a routed range."""
+    inv = base(vendor, version)
+    inv["sites"][0]["defaults"] = {"via_cloudflare": ["0.0.0.0/0", "100.96.0.0/12"]}
+    return inv
+
+
 SCENARIOS: dict[str, Callable[[str, str | None], dict[str, Any]]] = {
     "ipsec-dual-isp": ipsec_dual_isp,
     "gre-dual-isp": gre_dual_isp,
@@ -203,6 +210,7 @@ SCENARIOS: dict[str, Callable[[str, str | None], dict[str, Any]]] = {
     "local-id-hex": local_id("hex"),
     "local-id-ipv4": local_id("ipv4"),
     "legacy-hc": legacy_hc,
+    "full-tunnel": full_tunnel,
 }
 
 # what a scenario needs from the vendor profile (skipped where the vendor cannot)
@@ -217,6 +225,7 @@ SCENARIO_NEEDS: dict[str, tuple[str, ...]] = {
     "local-id-hex": ("ipsec", "local_id_hex", "multi_wan"),
     "local-id-ipv4": ("ipsec", "local_id_ipv4"),
     "legacy-hc": ("ipsec", "legacy_health_check_target", "multi_wan"),
+    "full-tunnel": ("ipsec", "multi_wan", "policy_routing"),
 }
 
 

@@ -61,10 +61,12 @@ def test_a_copied_vendor_works_everywhere_without_python_edits(tmp_path: Path) -
     assert listed.returncode == 0, listed.stderr
     assert NEW in listed.stdout
 
-    inventory = write_inventory(tmp_path / "site", SCENARIOS["ipsec-dual-isp"](NEW, None))
+    # written without opening it here: this process's registry does not know the new vendor
+    scenario = SCENARIOS["ipsec-dual-isp"](NEW, None)
+    inventory = write_inventory(tmp_path / "site", scenario, with_identities=False)
     assert _run(project, "-m", "netgen", "validate", inventory).returncode == 0
     out = tmp_path / "out"
-    rendered = _run(project, "-m", "netgen", "render", inventory, "-o", out)
+    rendered = _run(project, "-m", "netgen", "render", inventory, "-o", out, "--allow-placeholders")
     assert rendered.returncode == 0, rendered.stderr
     config = out / "sites" / "hq" / "hq-edge1.vyos"
     assert config.is_file() and "set vpn ipsec" in config.read_text()
@@ -102,9 +104,11 @@ def test_a_vendor_without_lint_section_renders_and_lint_exits_2(tmp_path: Path) 
     profile.pop("lint")
     path.write_text(yaml.safe_dump(profile, sort_keys=False))
 
-    inventory = write_inventory(tmp_path / "site", SCENARIOS["ipsec-dual-isp"](NEW, None))
+    scenario = SCENARIOS["ipsec-dual-isp"](NEW, None)
+    inventory = write_inventory(tmp_path / "site", scenario, with_identities=False)
     out = tmp_path / "out"
-    assert _run(project, "-m", "netgen", "render", inventory, "-o", out).returncode == 0
+    args = ("-m", "netgen", "render", inventory, "-o", out, "--allow-placeholders")
+    assert _run(project, *args).returncode == 0
     config = out / "sites" / "hq" / "hq-edge1.vyos"
     linted = _run(project, "-m", "netgen", "lint", config, "--vendor", NEW)
     assert linted.returncode == 2

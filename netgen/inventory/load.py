@@ -18,7 +18,8 @@ from netgen.core.documents import (
 from netgen.core.errors import Diagnostic, Severity, UserError, sort_diagnostics
 from netgen.core.validation import diagnostics_from_validation
 from netgen.inventory.model import Inventory
-from netgen.inventory.resolve import Slot, resolve_inventory
+from netgen.inventory.naming import Slot
+from netgen.inventory.resolve import resolve_inventory
 from netgen.inventory.rules import run_checks
 from netgen.inventory.schema import InventoryIn
 from netgen.vendors.registry import Registry

@@ -10,6 +10,7 @@ from netgen.cloudflare.crypto import CryptoSuite, is_aead
 from netgen.core.documents import PathKey
 from netgen.core.errors import Diagnostic, InternalError, UserError, shown
 from netgen.inventory.model import Device, Tunnel, WanLink
+from netgen.plan.guard import unprintable_field
 from netgen.plan.identity import ID_FIELDS, PLACEHOLDER_IDS, local_identity
 from netgen.plan.model import (
     DevicePlan,
@@ -17,10 +18,13 @@ from netgen.plan.model import (
     IkeProposal,
     IpsecPlan,
     PlanInputs,
+    Prefix,
     TunnelPlan,
     WanPlan,
+    route_texts,
 )
 from netgen.plan.routing import distances, overlay_routes, policy_routes, underlay_routes
+from netgen.plan.vendor_choice import device_vendor
 from netgen.vendors.encoding import FieldName
 from netgen.vendors.registry import VendorProfile
 
@@ -318,35 +322,6 @@ class DevicePlanner:
         )
 
 
-def device_vendor(inputs: PlanInputs, device: Device) -> tuple[VendorProfile, str]:
-    """The device's vendor profile and platform version (NG507, NG505 at their lines)."""
-    vendor = inputs.registry.get(device.vendor)
-    if vendor is None:
-        raise UserError(
-            [
-                Diagnostic(
-                    "NG507",
-                    f"unknown vendor {device.vendor!r}",
-                    position=inputs.index.position((*device.path, "vendor")),
-                    hint="one of: " + ", ".join(inputs.registry.ids()),
-                )
-            ]
-        )
-    version = vendor.resolve_version(device.platform_version)
-    if version is None:
-        raise UserError(
-            [
-                Diagnostic(
-                    "NG505",
-                    f"{vendor.display_name} {device.platform_version} is not supported",
-                    position=inputs.index.position((*device.path, "platform_version")),
-                    hint="supported: " + ", ".join(vendor.platform_versions),
-                )
-            ]
-        )
-    return vendor, version
-
-
 def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
     """The complete plan of one device; raises UserError listing every problem."""
     vendor, version = device_vendor(inputs, device)
@@ -388,6 +363,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         site_address=site_text["address"],
         site_contact=site_text["contact"],
         lan_prefixes=tuple(str(x) for x in site.lan_prefixes),
+        lan_networks=tuple(Prefix(*route_texts(x)) for x in site.lan_prefixes),
         device=device.name,
         lan_interface=lan_interface,
         wan_links=tuple(wans[w.name] for w in device.wan),
@@ -411,25 +387,3 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
     if where is not None:
         raise InternalError(f"{where} of {device.name} bypassed the vendor's encoder")
     return plan
-
-
-def unprintable_field(value: object, path: str = "plan") -> str | None:
-    """The path of the first string in a plan that could start a new line or carry a control
-    character, or None. Every outside string passed an encoder before it got into the plan;
-    this is the net under that rule (a hit is a bug in netgen, not bad input)."""
-    if isinstance(value, str):
-        return None if value.isprintable() else path
-    if isinstance(value, tuple):
-        for i, item in enumerate(value):
-            found = unprintable_field(item, f"{path}[{i}]")
-            if found:
-                return found
-        return None
-    fields = getattr(value, "__dataclass_fields__", None)
-    if fields is None:
-        return None
-    for name in fields:
-        found = unprintable_field(getattr(value, name), f"{path}.{name}")
-        if found:
-            return found
-    return None

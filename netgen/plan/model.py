@@ -125,8 +125,19 @@ class RoutePlan:
     prefix: str
     network: str
     netmask: str
+    hostmask: str  # the wildcard mask (IOS access lists)
     next_hops: tuple[NextHop, ...]  # sorted by distance, then tunnel index
     hop_groups: tuple[HopGroup, ...]  # the same next hops grouped by distance, best first
+
+
+@dataclass(frozen=True, slots=True)
+class Prefix:
+    """A prefix in every text form a template prints."""
+
+    prefix: str
+    network: str
+    netmask: str
+    hostmask: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +166,7 @@ class DevicePlan:
     site_address: str | None
     site_contact: str | None
     lan_prefixes: tuple[str, ...]
+    lan_networks: tuple[Prefix, ...]  # the same prefixes, every text form
     device: str
     lan_interface: str | None
     wan_links: tuple[WanPlan, ...]
@@ -196,7 +208,7 @@ class PlanInputs:
     # to text is a large part of planning a fleet): endpoint name -> address, and remote
     # prefix -> (prefix, network address, netmask).
     endpoint_texts: dict[str, str] = field(init=False)
-    prefix_texts: dict[IPv4Network, tuple[str, str, str]] = field(init=False)
+    prefix_texts: dict[IPv4Network, tuple[str, str, str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.sites:
@@ -206,7 +218,12 @@ class PlanInputs:
         for networks in self.remote_prefixes.values():
             for n in networks:
                 if n not in self.prefix_texts:
-                    self.prefix_texts[n] = (str(n), str(n.network_address), str(n.netmask))
+                    self.prefix_texts[n] = route_texts(n)
+
+
+def route_texts(n: IPv4Network) -> tuple[str, str, str, str]:
+    """(prefix, network address, netmask, hostmask) of ``n``, as templates print them."""
+    return (str(n), str(n.network_address), str(n.netmask), str(n.hostmask))
 
 
 def _exclude(block: IPv4Network, own: tuple[IPv4Network, ...]) -> list[IPv4Network]:

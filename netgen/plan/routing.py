@@ -13,6 +13,7 @@ from netgen.plan.model import (
     RoutePlan,
     TunnelPlan,
     UnderlayRoute,
+    route_texts,
 )
 
 
@@ -65,7 +66,7 @@ def overlay_routes(
     hops, groups = _hops(plans)
     remote = [inputs.prefix_texts[n] for n in inputs.remote_prefixes.get(device.site, [])]
     known = {text[0] for text in remote}
-    via = [_texts(n) for n in split_via(inputs, device)[0] if str(n) not in known]
+    via = [route_texts(n) for n in split_via(inputs, device)[0] if str(n) not in known]
     return tuple(RoutePlan(*texts, hops, groups) for texts in remote + via)
 
 
@@ -78,7 +79,7 @@ def policy_routes(
     if not plans:
         return ()
     hops, groups = _hops(plans)
-    return tuple(RoutePlan(*_texts(n), hops, groups) for n in split_via(inputs, device)[1])
+    return tuple(RoutePlan(*route_texts(n), hops, groups) for n in split_via(inputs, device)[1])
 
 
 def split_via(inputs: PlanInputs, device: Device) -> tuple[list[IPv4Network], list[IPv4Network]]:
@@ -90,7 +91,3 @@ def split_via(inputs: PlanInputs, device: Device) -> tuple[list[IPv4Network], li
     for n in device.via_cloudflare:
         (policy if any(a in n for a in underlay) else ordinary).append(n)
     return ordinary, policy
-
-
-def _texts(n: IPv4Network) -> tuple[str, str, str]:
-    return (str(n), str(n.network_address), str(n.netmask))

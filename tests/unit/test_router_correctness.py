@@ -231,15 +231,11 @@ def test_a_default_route_via_cloudflare_is_policy_routed_from_the_lan(tmp_path: 
     assert "ip rule add iif 'eth2' to 0.0.0.0/0 lookup 180 priority 180" in script
     assert "table 180" in script
     routes = [line for line in script.splitlines() if line.startswith("ip route replace 0.0.0.0/0")]
-    assert routes and all(line.endswith("table 180") for line in routes)
+    assert routes and all(" table 180 " in line for line in routes)
 
 
-def test_policy_routing_needs_a_lan_interface_and_a_capable_vendor(tmp_path: Path) -> None:
+def test_policy_routing_needs_a_lan_interface(tmp_path: Path) -> None:
     path = _via(tmp_path / "nolan", "strongswan", ["0.0.0.0/0"], lan=False)
     with pytest.raises(UserError) as info:
         api.validate(path)
     assert "NG511" in {d.code for d in info.value.diagnostics}
-    path = _via(tmp_path / "ios", "cisco_iosxe", ["0.0.0.0/0"])
-    with pytest.raises(UserError) as info:
-        api.validate(path)
-    assert "NG501" in {d.code for d in info.value.diagnostics}
