@@ -139,6 +139,34 @@ def ping_through(
     lab.wait_installed(other["name"], side="cf")
 
 
+def test_request_type_health_check_probes_come_back_through_the_tunnel(
+    lab: SwanLab, tmp_path: Path
+) -> None:
+    """Cloudflare's request-type probe: an ICMP echo request from Cloudflare's side of the /31
+    to the customer side, inside the tunnel; the answer must come back through the tunnel
+    (counted on the Cloudflare side in both directions), never by the WAN."""
+    conf, tunnels = prepare(tmp_path, "cloudflare-gcm", "fqdn")
+    lab.load_cf(responder(tunnels, "fqdn"))
+    try:
+        lab.load_cpe(conf)
+        for t in tunnels:
+            lab.wait_installed(t["name"], side="cpe")
+            lab.wait_installed(t["name"], side="cf")
+        probe, other = tunnels
+        lab.terminate(other["name"], side="cpe")
+        lab.add_inner_address("cf", f"{probe['cloudflare_address']}/31")
+        lab.add_inner_address("cpe", f"{probe['customer_address']}/31")
+        cf_in, cf_out = lab.counters("cf", probe["name"])
+        cpe_in, cpe_out = lab.counters("cpe", probe["name"])
+        assert lab.ping("cf", probe["cloudflare_address"], probe["customer_address"], count=5)
+        cf_in2, cf_out2 = lab.counters("cf", probe["name"])
+        cpe_in2, cpe_out2 = lab.counters("cpe", probe["name"])
+        assert cf_out2 >= cf_out + 5 and cf_in2 >= cf_in + 5  # requests out, replies in: tunnel
+        assert cpe_in2 >= cpe_in + 5 and cpe_out2 >= cpe_out + 5
+    finally:
+        quiesce(lab, tmp_path)
+
+
 def rekey_with_pfs(lab: SwanLab, name: str, crypto: str) -> None:
     since = lab.log_size("cpe")
     result = lab.rekey_child("cpe", name)
