@@ -75,6 +75,12 @@ HOSTILE = (
 )
 
 Inv = dict[str, Any]
+# each property runs a few renders per example: a handful of examples per field and vendor
+PROPERTY = settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _tunnel0(inv: Inv) -> Inv:
@@ -175,11 +181,7 @@ def clean_lock(tmp_path_factory: pytest.TempPathFactory) -> Locks:
 
 @pytest.mark.parametrize("field", sorted(INVENTORY_FIELDS))
 @pytest.mark.parametrize("vendor", VENDORS)
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@PROPERTY
 @given(value=HOSTILE)
 def test_hostile_inventory_strings_never_add_a_line(
     tmp_path: Path, clean_lock: Locks, vendor: str, field: str, value: str
@@ -212,11 +214,7 @@ def _lock_with_identity(base: LockFile, fqdn_id: str) -> LockFile:
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@PROPERTY
 @given(value=HOSTILE)
 def test_hostile_identity_from_the_lock_never_adds_a_line(
     tmp_path: Path, clean_lock: Locks, vendor: str, value: str
@@ -235,11 +233,7 @@ def test_hostile_identity_from_the_lock_never_adds_a_line(
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@PROPERTY
 @given(value=HOSTILE)
 def test_hostile_psk_never_adds_a_line_and_is_never_shown(
     tmp_path: Path, clean_lock: Locks, vendor: str, value: str
