@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from netgen.core.documents import load_yaml_text, read_bytes
 from netgen.core.errors import UserError
+from netgen.core.files import state_target
 from netgen.core.limits import MAX_STRING
 from netgen.core.validation import diagnostics_from_validation
 from netgen.state.lock import (
@@ -193,7 +194,9 @@ def _tunnel(
 
 
 def load_lock(path: Path) -> LockFile:
-    """Read a lock file; a missing file is an empty lock. Errors are NG402 with positions."""
+    """Read a lock file; a missing file is an empty lock. Errors are NG402 with positions; a
+    symlink that leads nowhere is NG904, never an empty lock."""
+    state_target(path, "the lock file")
     if not path.exists():
         return LockFile()
     raw = read_bytes(path)

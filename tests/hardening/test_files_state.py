@@ -608,3 +608,14 @@ def test_leftovers_of_live_processes_are_kept(inventory: Path, tmp_path: Path) -
     heard: list[str] = []
     api.render(inventory, tmp_path / "out", notify=heard.append)
     assert busy.is_dir() and heard == []
+
+
+def test_a_dangling_lock_symlink_is_refused_by_readers_too(inventory: Path) -> None:
+    """validate and plain plan read a dangling lock symlink as an empty lock (every tunnel new)."""
+    lock = inventory.parent / "netgen.lock.yaml"
+    lock.unlink()
+    lock.symlink_to(inventory.parent / "missing.lock.yaml")
+    for call in (lambda: api.validate(inventory), lambda: api.plan(inventory)):
+        with pytest.raises(UserError) as info:
+            call()
+        assert [d.code for d in info.value.diagnostics] == ["NG904"]
