@@ -146,14 +146,9 @@ def test_request_type_health_check_probes_come_back_through_the_tunnel(
     to the customer side, inside the tunnel; the answer must come back through the tunnel
     (counted on the Cloudflare side in both directions), never by the WAN."""
     conf, tunnels = prepare(tmp_path, "cloudflare-gcm", "fqdn")
-    lab.load_cf(responder(tunnels, "fqdn"))
+    probe, _ = tunnels
     try:
-        lab.load_cpe(conf)
-        for t in tunnels:
-            lab.wait_installed(t["name"], side="cpe")
-            lab.wait_installed(t["name"], side="cf")
-        probe, other = tunnels
-        lab.terminate(other["name"], side="cpe")
+        only_first_tunnel_up(lab, conf, tunnels)
         lab.add_inner_address("cf", f"{probe['cloudflare_address']}/31")
         lab.add_inner_address("cpe", f"{probe['customer_address']}/31")
         cf_in, cf_out = lab.counters("cf", probe["name"])
@@ -165,6 +160,18 @@ def test_request_type_health_check_probes_come_back_through_the_tunnel(
         assert cpe_in2 >= cpe_in + 5 and cpe_out2 >= cpe_out + 5
     finally:
         quiesce(lab, tmp_path)
+
+
+def only_first_tunnel_up(lab: SwanLab, conf: str, tunnels: list[dict[str, Any]]) -> None:
+    """Load both sides, wait for every tunnel, then close all but the first (kernel-libipsec
+    sends by selector only, so one tunnel at a time carries a probe)."""
+    lab.load_cf(responder(tunnels, "fqdn"))
+    lab.load_cpe(conf)
+    for t in tunnels:
+        lab.wait_installed(t["name"], side="cpe")
+        lab.wait_installed(t["name"], side="cf")
+    for t in tunnels[1:]:
+        lab.terminate(t["name"], side="cpe")
 
 
 def rekey_with_pfs(lab: SwanLab, name: str, crypto: str) -> None:
