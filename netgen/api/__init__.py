@@ -9,6 +9,7 @@ results. The CLI is a thin layer over them; nothing here prints or exits. Wrong 
 - :mod:`.linting`: ``vendors`` and ``lint``
 """
 
+from netgen.api.diffing import DiffResult, diff_directories, diff_revisions
 from netgen.api.linting import lint_configs, vendors
 from netgen.api.planning import PlanResult, ValidateResult, plan, validate
 from netgen.api.rendering import RenderJob, RenderResult, render, render_files, render_job
@@ -32,6 +33,7 @@ from netgen.api.state import (
 )
 
 __all__ = [
+    "DiffResult",
     "ImportSummary",
     "PlanResult",
     "RenderJob",
@@ -41,6 +43,8 @@ __all__ = [
     "ValidateResult",
     "check_state_files",
     "device_plans",
+    "diff_directories",
+    "diff_revisions",
     "import_responses",
     "iter_device_plans",
     "lint_configs",

@@ -96,6 +96,10 @@ CODES: Final[dict[str, str]] = {
     "NG704": "PSK contains characters vendor configs cannot carry safely",
     "NG705": "PSK is short",
     "NG706": "no such IPsec tunnel for a secret",
+    # NG8xx: diff
+    "NG801": "not a netgen output directory",
+    "NG802": "inventory not in a git repository",
+    "NG803": "inventory does not exist at the revision",
     # NG9xx: output
     "NG901": "output cannot be written",
     "NG902": "rendered output differs from the directory (drift)",
