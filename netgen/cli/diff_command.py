@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -69,4 +70,4 @@ def _print(result: Any) -> None:
     for action, parts in result.cloudflare.items():
         for kind, bodies in parts.items():
             for body in bodies:
-                write_lines(f"cloudflare {action} {kind}: {body}")
+                write_lines(f"cloudflare {action} {kind}: {json.dumps(body, sort_keys=True)}")
