@@ -12,11 +12,9 @@ from typing import Final
 
 from netgen.cloudflare import facts
 
-ALLOWED_INTERFACE_RANGES: Final = facts.INTERFACE_RANGES
 DOCUMENTATION_RANGES: Final = tuple(
     IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
 )
-LEGACY_HC_RANGE: Final = facts.LEGACY_HEALTH_CHECK_RANGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +64,7 @@ def tunnel_sides(interface_address: IPv4Interface) -> TunnelSides:
 
 def in_allowed_range(net: IPv4Network) -> bool:
     """Inside one of Cloudflare's interface address ranges (facts.INTERFACE_RANGES)."""
-    return any(net.subnet_of(r) for r in ALLOWED_INTERFACE_RANGES)
+    return any(net.subnet_of(r) for r in facts.INTERFACE_RANGES)
 
 
 def public_unicast_problem(addr: IPv4Address) -> str | None:

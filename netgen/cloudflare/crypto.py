@@ -28,15 +28,6 @@ class CryptoSuite:
     child_lifetime: int
 
 
-IKE_ENCRYPTION: Final = facts.IKE_ENCRYPTION
-IKE_INTEGRITY: Final = facts.IKE_INTEGRITY
-IKE_PRF: Final = facts.IKE_PRF
-DH_GROUPS: Final = facts.DH_GROUPS
-ESP_ENCRYPTION: Final = facts.ESP_ENCRYPTION
-ESP_INTEGRITY: Final = facts.ESP_INTEGRITY
-IKE_LIFETIME_RANGE: Final = facts.IKE_LIFETIME_RANGE
-CHILD_LIFETIME_RANGE: Final = facts.CHILD_LIFETIME_RANGE
-
 PROFILES: Final[dict[str, CryptoSuite]] = {
     "cloudflare-gcm": CryptoSuite(
         name="cloudflare-gcm",
@@ -79,14 +70,14 @@ def suite_problems(suite: CryptoSuite) -> list[tuple[str, str]]:
             listed = ", ".join(str(a) for a in allowed)
             out.append((field, f"{field} {value!r} is not supported by Cloudflare (use {listed})"))
 
-    check("ike.encryption", suite.ike_encryption, IKE_ENCRYPTION)
-    check("ike.prf", suite.ike_prf, IKE_PRF)
-    check("ike.dh_group", suite.ike_dh_group, DH_GROUPS)
-    check("esp.encryption", suite.esp_encryption, ESP_ENCRYPTION)
-    check("esp.pfs_group", suite.esp_pfs_group, DH_GROUPS)
+    check("ike.encryption", suite.ike_encryption, facts.IKE_ENCRYPTION)
+    check("ike.prf", suite.ike_prf, facts.IKE_PRF)
+    check("ike.dh_group", suite.ike_dh_group, facts.DH_GROUPS)
+    check("esp.encryption", suite.esp_encryption, facts.ESP_ENCRYPTION)
+    check("esp.pfs_group", suite.esp_pfs_group, facts.DH_GROUPS)
     for part, enc, integ, allowed in (
-        ("ike", suite.ike_encryption, suite.ike_integrity, IKE_INTEGRITY),
-        ("esp", suite.esp_encryption, suite.esp_integrity, ESP_INTEGRITY),
+        ("ike", suite.ike_encryption, suite.ike_integrity, facts.IKE_INTEGRITY),
+        ("esp", suite.esp_encryption, suite.esp_integrity, facts.ESP_INTEGRITY),
     ):
         if is_aead(enc):
             if integ is not None:

@@ -14,7 +14,7 @@ from netgen.cloudflare.addressing import (
     in_allowed_range,
     tunnel_sides,
 )
-from netgen.cloudflare.crypto import CHILD_LIFETIME_RANGE, IKE_LIFETIME_RANGE, suite_problems
+from netgen.cloudflare.crypto import suite_problems
 from netgen.core.documents import PathKey, PositionIndex
 from netgen.core.errors import Diagnostic
 from netgen.inventory.findings import diag
@@ -243,8 +243,8 @@ def check_ipsec(inv: Inventory, index: PositionIndex) -> Iterator[Diagnostic]:
                     "algorithms Cloudflare lists",
                 )
             for label, value, (low, high) in (
-                ("ike_lifetime", ipsec.crypto.ike_lifetime, IKE_LIFETIME_RANGE),
-                ("child_lifetime", ipsec.crypto.child_lifetime, CHILD_LIFETIME_RANGE),
+                ("ike_lifetime", ipsec.crypto.ike_lifetime, facts.IKE_LIFETIME_RANGE),
+                ("child_lifetime", ipsec.crypto.child_lifetime, facts.CHILD_LIFETIME_RANGE),
             ):
                 if not low <= value <= high:
                     yield diag(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from ipaddress import IPv4Interface
 
-from netgen.cloudflare import crypto, facts
+from netgen.cloudflare import facts
 from netgen.cloudflare.addressing import in_allowed_range
 from netgen.lint.inventory_check import inventory_findings, match_expectation, same_ip
 from netgen.lint.model import (
@@ -44,14 +44,14 @@ MAX_MTU = facts.MTU_MAX
 MIN_MTU = facts.MTU_MIN
 _KIND = facts.TUNNEL_KIND
 _IKE_ALLOWED = {
-    "encryption": crypto.IKE_ENCRYPTION,
-    "integrity": crypto.IKE_INTEGRITY,
-    "prf": crypto.IKE_PRF,
-    "dh": tuple(str(g) for g in crypto.DH_GROUPS),
+    "encryption": facts.IKE_ENCRYPTION,
+    "integrity": facts.IKE_INTEGRITY,
+    "prf": facts.IKE_PRF,
+    "dh": tuple(str(g) for g in facts.DH_GROUPS),
 }
 _ESP_ALLOWED = {
-    "encryption": crypto.ESP_ENCRYPTION,
-    "integrity": crypto.ESP_INTEGRITY,
+    "encryption": facts.ESP_ENCRYPTION,
+    "integrity": facts.ESP_INTEGRITY,
     "esn": ("noesn",),  # Cloudflare: ESN must be off
 }
 _KIND_WORD = {

@@ -39,7 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netgen.cloudflare import facts
-from netgen.cloudflare.addressing import ALLOWED_INTERFACE_RANGES, tunnel_sides
+from netgen.cloudflare.addressing import tunnel_sides
 
 LOCK_NAME = "netgen.lock.yaml"
 LOCK_HEADER = (
@@ -56,8 +56,8 @@ INCOMPLETE_HINT = (
 )
 # (network, netmask) of each allowed range, as ints. Every range is larger than a /30, so a
 # /31 or /30 lies inside a range exactly when its address does.
-assert all(r.prefixlen <= 30 for r in ALLOWED_INTERFACE_RANGES)
-_ALLOWED: Final = tuple((int(r.network_address), int(r.netmask)) for r in ALLOWED_INTERFACE_RANGES)
+assert all(r.prefixlen <= 30 for r in facts.INTERFACE_RANGES)
+_ALLOWED: Final = tuple((int(r.network_address), int(r.netmask)) for r in facts.INTERFACE_RANGES)
 
 
 def interface_address_problem(iface: IPv4Interface) -> str | None:
