@@ -22,7 +22,7 @@ from netgen.inventory.naming import Slot
 from netgen.inventory.resolve import resolve_inventory
 from netgen.inventory.rules import run_checks
 from netgen.inventory.schema import InventoryIn
-from netgen.vendors.registry import Registry
+from netgen.vendors.registry import ChoiceProblem, Registry
 
 SCHEMA_VERSION = 1
 
@@ -123,25 +123,7 @@ def _device_vendor(
     vendor_id = device.get("vendor")
     if not isinstance(vendor_id, str):
         return []  # the schema reports it
-    vendor = registry.get(vendor_id)
-    if vendor is None:
-        return [
-            Diagnostic(
-                "NG507",
-                f"unknown vendor {vendor_id!r}",
-                position=index.position((*path, "vendor")),
-                hint="one of: " + ", ".join(registry.ids()),
-            )
-        ]
     version = device.get("platform_version")
     requested = str(version) if isinstance(version, int | float | str) else None
-    if requested is not None and vendor.resolve_version(requested) is None:
-        return [
-            Diagnostic(
-                "NG505",
-                f"{vendor.display_name} {requested} is not supported",
-                position=index.position((*path, "platform_version")),
-                hint="supported: " + ", ".join(vendor.platform_versions),
-            )
-        ]
-    return []
+    choice = registry.choose(vendor_id, requested)
+    return [choice.diagnostic(index, path)] if isinstance(choice, ChoiceProblem) else []

@@ -24,9 +24,8 @@ from netgen.plan.model import (
     route_texts,
 )
 from netgen.plan.routing import distances, overlay_routes, policy_routes, underlay_routes
-from netgen.plan.vendor_choice import device_vendor
 from netgen.vendors.encoding import FieldName
-from netgen.vendors.registry import VendorProfile
+from netgen.vendors.registry import ChoiceProblem, VendorProfile
 
 # Per-WAN routing tables for source-based underlay routing (Linux, VyOS): 181, 182, ...
 # Below 200 so VyOS accepts them (`protocols static table` is 1-200).
@@ -320,6 +319,14 @@ class DevicePlanner:
             if s.tunnel_type == "ipsec"
             else None,
         )
+
+
+def device_vendor(inputs: PlanInputs, device: Device) -> tuple[VendorProfile, str]:
+    """The device's vendor profile and platform version (NG507, NG505 at their lines)."""
+    choice = inputs.registry.choose(device.vendor, device.platform_version)
+    if isinstance(choice, ChoiceProblem):
+        raise UserError([choice.diagnostic(inputs.index, device.path)])
+    return choice
 
 
 def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:

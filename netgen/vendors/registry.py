@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from netgen.core.documents import load_yaml_file
+from netgen.core.documents import PathKey, PositionIndex, load_yaml_file
 from netgen.core.errors import Diagnostic, Position, UserError
 from netgen.core.resources import data_dir
 from netgen.core.validation import diagnostics_from_validation
@@ -144,6 +144,20 @@ class VendorProfile(_Profile):
         return encoding.problem(self.encoding, field, value, self.display_name)
 
 
+@dataclass(frozen=True, slots=True)
+class ChoiceProblem:
+    """Why a device's ``vendor`` / ``platform_version`` cannot be used (NG507, NG505)."""
+
+    code: str
+    key: str  # the device key the problem is about: "vendor" or "platform_version"
+    message: str
+    hint: str
+
+    def diagnostic(self, index: PositionIndex, device_path: PathKey) -> Diagnostic:
+        position = index.position((*device_path, self.key))
+        return Diagnostic(self.code, self.message, position=position, hint=self.hint)
+
+
 @dataclass(frozen=True)
 class Registry:
     vendors: dict[str, VendorProfile]
@@ -154,6 +168,29 @@ class Registry:
 
     def ids(self) -> list[str]:
         return sorted(self.vendors)
+
+    def choose(
+        self, vendor_id: str, version: str | None
+    ) -> tuple[VendorProfile, str] | ChoiceProblem:
+        """A device's vendor profile and supported platform version (``None``: the default),
+        or why there is none."""
+        vendor = self.vendors.get(vendor_id)
+        if vendor is None:
+            return ChoiceProblem(
+                "NG507",
+                "vendor",
+                f"unknown vendor {vendor_id!r}",
+                "one of: " + ", ".join(self.ids()),
+            )
+        resolved = vendor.resolve_version(version)
+        if resolved is None:
+            return ChoiceProblem(
+                "NG505",
+                "platform_version",
+                f"{vendor.display_name} {version} is not supported",
+                "supported: " + ", ".join(vendor.platform_versions),
+            )
+        return vendor, resolved
 
 
 def load_registry(vendors_dir: Path | None = None, templates_dir: Path | None = None) -> Registry:
