@@ -23,7 +23,13 @@ from netgen.plan.model import (
     WanPlan,
     route_texts,
 )
-from netgen.plan.routing import distances, overlay_routes, policy_routes, underlay_routes
+from netgen.plan.routing import (
+    distances,
+    overlay_routes,
+    policy_routes,
+    split_via,
+    underlay_routes,
+)
 from netgen.vendors.encoding import FieldName
 from netgen.vendors.registry import ChoiceProblem, VendorProfile
 
@@ -352,7 +358,8 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         key: p.opt_encode("site_text", getattr(site, key), f"site {key}", (*site.path, key))
         for key in ("description", "address", "contact")
     }
-    policy = policy_routes(inputs, device, plans)
+    via, policy_prefixes = split_via(inputs, device)
+    policy = policy_routes(plans, policy_prefixes)
     if policy:
         p.policy_routing(device)
     if p.diags:
@@ -378,7 +385,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         ike_proposals=tuple(ike.values()),
         esp_proposals=tuple(esp.values()),
         underlay_routes=underlay_routes(plans),
-        routes=overlay_routes(inputs, device, plans),
+        routes=overlay_routes(inputs, device, plans, via),
         policy_routes=policy,
         ecmp=len({t.distance for t in plans}) == 1 and len(plans) > 1,
         has_ipsec=any(t.type == "ipsec" for t in plans),

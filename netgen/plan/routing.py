@@ -58,28 +58,28 @@ def _hops(plans: list[TunnelPlan]) -> tuple[tuple[NextHop, ...], tuple[HopGroup,
 
 
 def overlay_routes(
-    inputs: PlanInputs, device: Device, plans: list[TunnelPlan]
+    inputs: PlanInputs, device: Device, plans: list[TunnelPlan], via: list[IPv4Network]
 ) -> tuple[RoutePlan, ...]:
-    """The other sites' LAN prefixes, then the device's ordinary ``via_cloudflare`` prefixes."""
+    """The other sites' LAN prefixes, then ``via`` (the device's ordinary ``via_cloudflare``
+    prefixes, :func:`split_via`)."""
     if not plans:
         return ()
     hops, groups = _hops(plans)
     remote = [inputs.prefix_texts[n] for n in inputs.remote_prefixes.get(device.site, [])]
     known = {text[0] for text in remote}
-    via = [route_texts(n) for n in split_via(inputs, device)[0] if str(n) not in known]
-    return tuple(RoutePlan(*texts, hops, groups) for texts in remote + via)
+    extra = [route_texts(n) for n in via if str(n) not in known]
+    return tuple(RoutePlan(*texts, hops, groups) for texts in remote + extra)
 
 
-def policy_routes(
-    inputs: PlanInputs, device: Device, plans: list[TunnelPlan]
-) -> tuple[RoutePlan, ...]:
-    """``via_cloudflare`` prefixes that cover a Cloudflare endpoint or one of the device's WAN
-    addresses or gateways (e.g. 0.0.0.0/0): routing them would pull the tunnels' own packets
-    into the tunnels, so they are policy-routed for traffic entering from the LAN only."""
+def policy_routes(plans: list[TunnelPlan], policy: list[IPv4Network]) -> tuple[RoutePlan, ...]:
+    """Routes for the ``via_cloudflare`` prefixes that cover a Cloudflare endpoint or one of
+    the device's WAN addresses or gateways (e.g. 0.0.0.0/0, :func:`split_via`): routing them
+    would pull the tunnels' own packets into the tunnels, so they are policy-routed for traffic
+    entering from the LAN only."""
     if not plans:
         return ()
     hops, groups = _hops(plans)
-    return tuple(RoutePlan(*route_texts(n), hops, groups) for n in split_via(inputs, device)[1])
+    return tuple(RoutePlan(*route_texts(n), hops, groups) for n in policy)
 
 
 def split_via(inputs: PlanInputs, device: Device) -> tuple[list[IPv4Network], list[IPv4Network]]:
