@@ -7,8 +7,10 @@ results. The CLI is a thin layer over them; nothing here prints or exits. Wrong 
 - :mod:`.rendering`: ``render`` (and ``--check``)
 - :mod:`.state`: ``import`` of API responses and the secrets store
 - :mod:`.linting`: ``vendors`` and ``lint``
+- :mod:`.diffing`: ``diff`` (revisions, directories, running configs) with remediation
 """
 
+from netgen.api.diff_running import diff_running, write_device_files
 from netgen.api.diffing import DiffResult, diff_directories, diff_revisions
 from netgen.api.linting import lint_configs, vendors
 from netgen.api.planning import PlanResult, ValidateResult, plan, validate
@@ -45,6 +47,7 @@ __all__ = [
     "device_plans",
     "diff_directories",
     "diff_revisions",
+    "diff_running",
     "import_responses",
     "iter_device_plans",
     "lint_configs",
@@ -60,5 +63,6 @@ __all__ = [
     "secrets_set",
     "validate",
     "vendors",
+    "write_device_files",
     "write_lock_file",
 ]

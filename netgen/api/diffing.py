@@ -17,9 +17,12 @@ from typing import Any
 from netgen.api.rendering import render_files
 from netgen.api.session import Session, open_session
 from netgen.core.errors import Diagnostic, UserError
+from netgen.remediate import redact_pair, remediate
 from netgen.render.output import read_tree
 from netgen.render.output_dir import MANIFEST
 from netgen.state.lock import LOCK_NAME
+from netgen.state.secrets import STORE_NAME, load_store, parse_store
+from netgen.vendors.registry import Registry, VendorProfile, load_registry
 
 WORKTREE = "working tree"
 PAYLOAD_KINDS = ("gre_tunnels", "ipsec_tunnels", "routes")
@@ -33,6 +36,10 @@ class Side:
     files: dict[str, bytes]
     tunnels: dict[str, dict[str, Any]] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
+    # a mark of each tunnel's PSK (never the PSK): the secrets store's fingerprint, when the
+    # store exists on this side, and Cloudflare's psk_generated_on from the lock
+    psk_store: dict[str, str] | None = None
+    psk_lock: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,7 +63,7 @@ class DiffResult:
             "from": self.old,
             "to": self.new,
             "tunnels": self.tunnels,
-            "devices": self.devices,
+            "devices": [{k: v for k, v in d.items() if k != "extension"} for d in self.devices],
             "cloudflare": self.cloudflare,
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
@@ -69,7 +76,11 @@ def diff_revisions(inventory: str | Path, old: str = "HEAD", new: str | None = N
     root, rel = _repository(path)
     with tempfile.TemporaryDirectory(prefix="netgen-diff-") as tmp:
         before = _side_at(root, rel, old, Path(tmp) / "old")
-        after = _side_at(root, rel, new, Path(tmp) / "new") if new else _side(path, WORKTREE)
+        after = (
+            _side_at(root, rel, new, Path(tmp) / "new")
+            if new
+            else _side(path, WORKTREE, with_store=True)
+        )
     return compare(before, after)
 
 
@@ -82,7 +93,26 @@ def diff_directories(old_dir: str | Path, new_dir: str | Path) -> DiffResult:
                 "NG801", "not a netgen output directory (no MANIFEST.json)", file=d
             )
         sides.append(Side(str(d), read_tree(d)))
-    return compare(*sides)
+    registry = load_registry()
+    _redact_revealed(sides[0], sides[1], registry)
+    return compare(sides[0], sides[1], registry)
+
+
+def _redact_revealed(old: Side, new: Side, registry: Registry) -> None:
+    """Directories may have been rendered with --reveal-secrets: no PSK value is ever shown."""
+    for path in old.files.keys() | new.files.keys():
+        profile = _vendor_of(path, registry)
+        if profile is None:
+            continue
+        a, b = redact_pair(
+            profile.remediation,
+            old.files.get(path, b"").decode(),
+            new.files.get(path, b"").decode(),
+        )
+        if path in old.files:
+            old.files[path] = a.encode()
+        if path in new.files:
+            new.files[path] = b.encode()
 
 
 def _repository(path: Path) -> tuple[Path, str]:
@@ -119,13 +149,26 @@ def _side_at(root: Path, rel: str, rev: str, directory: Path) -> Side:
     lock = _git(root, "show", f"{rev}:{lock_rel}")
     if lock is not None:
         (directory / LOCK_NAME).write_text(lock)
-    return _side(directory / "inventory.yaml", rev)
+    store = _git_bytes(root, f"{rev}:{Path(rel).parent / STORE_NAME}")
+    side = _side(directory / "inventory.yaml", rev)
+    if store is not None:
+        side.psk_store = _fingerprints(parse_store(store, STORE_NAME))
+    return side
 
 
-def _side(path: Path, label: str) -> Side:
+def _git_bytes(root: Path, spec: str) -> bytes | None:
+    run = subprocess.run(["git", "-C", str(root), "show", spec], capture_output=True)
+    return run.stdout if run.returncode == 0 else None
+
+
+def _fingerprints(store: Any) -> dict[str, str]:
+    return {name: f"fingerprint {store.fingerprint(name)}" for name in store.tunnels}
+
+
+def _side(path: Path, label: str, *, with_store: bool = False) -> Side:
     session = open_session(path)
     files = render_files(session, allow_placeholders=True)
-    return Side(
+    side = Side(
         label,
         {f.path: f.content for f in files},
         _tunnel_fields(session),
@@ -134,7 +177,16 @@ def _side(path: Path, label: str) -> Side:
             for n, e in session.lock.tunnels.items()
             if e.cloudflare and e.cloudflare.id
         },
+        psk_lock={
+            n: f"generated {e.cloudflare.psk_generated_on}"
+            for n, e in session.allocation.lock.tunnels.items()
+            if e.cloudflare and e.cloudflare.psk_generated_on
+        },
     )
+    store_path = path.parent / STORE_NAME
+    if with_store and store_path.is_file():
+        side.psk_store = _fingerprints(load_store(store_path))
+    return side
 
 
 def _tunnel_fields(session: Session) -> dict[str, dict[str, Any]]:
@@ -161,15 +213,68 @@ def _tunnel_fields(session: Session) -> dict[str, dict[str, Any]]:
     return out
 
 
-def compare(old: Side, new: Side) -> DiffResult:
+def compare(old: Side, new: Side, registry: Registry | None = None) -> DiffResult:
+    reg = registry or load_registry()
+    _mark_psks(old, new, reg)
     tunnels = _tunnel_changes(old.tunnels, new.tunnels)
     return DiffResult(
         old.label,
         new.label,
         tunnels,
-        _device_changes(old.files, new.files, tunnels, old.tunnels, new.tunnels),
+        _device_changes(old.files, new.files, tunnels, old.tunnels, new.tunnels, reg),
         _cloudflare_changes(old, new),
     )
+
+
+def _mark_psks(old: Side, new: Side, registry: Registry) -> None:
+    """Give each tunnel a ``psk`` field (a fingerprint, never the value) and put it into the
+    PSK placeholders of the rendered files, so a rotated PSK shows as a changed line to paste.
+    Store fingerprints are compared only when both sides have the store (it is often not
+    committed); otherwise Cloudflare's psk_generated_on from the lock."""
+    use_store = old.psk_store is not None and new.psk_store is not None
+    for side in (old, new):
+        marks = (side.psk_store or {}) if use_store else side.psk_lock
+        for name, fields in side.tunnels.items():
+            fields["psk"] = marks.get(name) if fields["type"] == "ipsec" else None
+        side.files = {
+            path: _with_marks(path, content, side.tunnels, marks, registry)
+            for path, content in side.files.items()
+        }
+
+
+def _with_marks(
+    path: str,
+    content: bytes,
+    tunnels: dict[str, dict[str, Any]],
+    marks: dict[str, str],
+    registry: Registry,
+) -> bytes:
+    profile = _vendor_of(path, registry)
+    if profile is None or not marks:
+        return content
+    text = content.decode()
+    device = path.rsplit("/", 1)[-1].split(".", 1)[0]
+    for name, fields in tunnels.items():
+        if fields["device"] != device or name not in marks:
+            continue
+        placeholder = profile.psk_placeholder.format(tunnel=name)
+        marked = (
+            f"{placeholder[:-1]} {marks[name]}>"
+            if placeholder.endswith(">")
+            else (f"{placeholder} ({marks[name]})")
+        )
+        text = text.replace(placeholder, marked)
+    return text.encode()
+
+
+def _vendor_of(path: str, registry: Registry) -> VendorProfile | None:
+    """The vendor whose output file name ``path`` has (by the suffix after {device})."""
+    name = path.rsplit("/", 1)[-1]
+    for profile in registry.vendors.values():
+        for output in profile.outputs:
+            if name.endswith(output.filename.replace("{device}", "")):
+                return profile
+    return None
 
 
 def _tunnel_changes(
@@ -178,7 +283,9 @@ def _tunnel_changes(
     changed = []
     for name in sorted(old.keys() & new.keys()):
         fields = {
-            k: [old[name][k], new[name][k]] for k in new[name] if old[name].get(k) != new[name][k]
+            k: [old[name].get(k), new[name][k]]
+            for k in new[name]
+            if old[name].get(k) != new[name][k]
         }
         if fields:
             changed.append({"name": name, "fields": fields})
@@ -189,7 +296,7 @@ def _tunnel_changes(
     }
 
 
-def _device_files(files: dict[str, bytes]) -> dict[tuple[str, str], dict[str, str]]:
+def device_files(files: dict[str, bytes]) -> dict[tuple[str, str], dict[str, str]]:
     """(site, device) -> {file name: text} for every rendered device file."""
     out: dict[tuple[str, str], dict[str, str]] = {}
     for path, content in files.items():
@@ -200,38 +307,48 @@ def _device_files(files: dict[str, bytes]) -> dict[tuple[str, str], dict[str, st
     return out
 
 
+def unified(site: str, a: dict[str, str], b: dict[str, str]) -> str:
+    """A unified diff of every file of one device."""
+    return "".join(
+        "".join(
+            difflib.unified_diff(
+                a.get(name, "").splitlines(keepends=True),
+                b.get(name, "").splitlines(keepends=True),
+                f"{site}/{name} ({'old' if name in a else 'absent'})",
+                f"{site}/{name} ({'new' if name in b else 'absent'})",
+            )
+        )
+        for name in sorted(a.keys() | b.keys())
+    )
+
+
 def _device_changes(
     old_files: dict[str, bytes],
     new_files: dict[str, bytes],
     tunnels: dict[str, Any],
     old_t: dict[str, dict[str, Any]],
     new_t: dict[str, dict[str, Any]],
+    registry: Registry,
 ) -> list[dict[str, Any]]:
-    before, after = _device_files(old_files), _device_files(new_files)
+    before, after = device_files(old_files), device_files(new_files)
     out = []
     for key in sorted(before.keys() | after.keys()):
         a, b = before.get(key, {}), after.get(key, {})
         if a == b:
             continue
-        status = "added" if not a else "removed" if not b else "changed"
-        diff = "".join(
-            "".join(
-                difflib.unified_diff(
-                    a.get(name, "").splitlines(keepends=True),
-                    b.get(name, "").splitlines(keepends=True),
-                    f"{key[0]}/{name} ({'old' if name in a else 'absent'})",
-                    f"{key[0]}/{name} ({'new' if name in b else 'absent'})",
-                )
-            )
-            for name in sorted(a.keys() | b.keys())
-        )
+        profile = _vendor_of(next(iter(a or b)), registry)
+        fix = remediate(profile, key[1], a, b) if profile else None
         out.append(
             {
                 "site": key[0],
                 "device": key[1],
-                "status": status,
+                "vendor": profile.id if profile else None,
+                "status": "added" if not a else "removed" if not b else "changed",
                 "reasons": _reasons(key[1], tunnels, old_t, new_t),
-                "diff": diff,
+                "diff": unified(key[0], a, b),
+                "remediation": fix.remediation if fix else [],
+                "rollback": fix.rollback if fix else [],
+                "extension": fix.extension if fix else "txt",
             }
         )
     return out

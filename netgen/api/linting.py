@@ -27,7 +27,7 @@ def vendors() -> list[dict[str, Any]]:
             "tested_versions": v.tested_versions,
             "capabilities": sorted(v.capabilities),
             "outputs": [o.filename for o in v.outputs],
-            "hier_config_platform": v.hier_config_platform,
+            "remediation": v.remediation.engine,
         }
         for v in (reg.vendors[i] for i in reg.ids())
     ]

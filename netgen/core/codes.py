@@ -100,6 +100,10 @@ CODES: Final[dict[str, str]] = {
     "NG801": "not a netgen output directory",
     "NG802": "inventory not in a git repository",
     "NG803": "inventory does not exist at the revision",
+    "NG804": "--running names a device the inventory does not have",
+    "NG805": "running config file not found",
+    "NG806": "--running not available for the vendor",
+    "NG807": "wrong diff arguments",
     # NG9xx: output
     "NG901": "output cannot be written",
     "NG902": "rendered output differs from the directory (drift)",

@@ -75,6 +75,47 @@ class LintProfile(_Profile):
     fixes: dict[Annotated[str, Field(pattern=r"^CF[0-9]{3}$")], str] = Field(default_factory=dict)
 
 
+class RemediationProfile(_Profile):
+    """How ``netgen diff`` turns one config of this vendor into another (netgen/remediate/).
+
+    ``engine``: ``hier_config`` (hierarchical CLI applied line by line, e.g. IOS-XE: hier_config
+    computes the commands, netgen orders them), ``set_commands`` (flat ``set`` lines applied in
+    one commit, e.g. Junos and VyOS: netgen computes ``delete``/``set`` per object) or
+    ``strongswan`` (swanctl steps and a removal script). Regexes below match one config line
+    (IOS: a top-level line, or ``parent child`` for a child); ``{name}`` is replaced by the
+    alternation of the values of capture ``name`` (see ``captures``).
+    """
+
+    engine: Literal["hier_config", "set_commands", "strongswan"]
+    # hier_config's Platform member (hier_config 3.x names: CISCO_IOS, JUNIPER_JUNOS, VYOS)
+    hier_config_platform: str | None = None
+    # file extension of the remediation and rollback files
+    extension: str
+    # hier_config engine: top-level objects netgen may remove outright (others lose only the
+    # children netgen set); removals by dependency: `remove_first` (before anything is added,
+    # in this order) and `remove_last` (after the additions that stop referencing them)
+    remove_first: list[str] = Field(default_factory=list)
+    remove_last: list[str] = Field(default_factory=list)
+    # sections netgen adds lines to but does not own (the LAN interface that carries its
+    # route-map): never removed as a whole, only the lines netgen set
+    shared: list[str] = Field(default_factory=list)
+    # sections whose children's order matters (a proposal list): a new order is a change
+    ordered: list[str] = Field(default_factory=list)
+    # set_commands engine: the objects netgen owns, as word patterns (`*` = any one word,
+    # `CF-*` = a word starting CF-); a changed object is deleted and set again in one commit
+    objects: list[str] = Field(default_factory=list)
+    # set_commands engine: leaves (single values) deleted without their value
+    leaves: list[str] = Field(default_factory=list)
+    # `--running`: which lines of a running config are netgen's (besides the objects the
+    # intended config has); `captures` collect values (group 1) in order, from the running and
+    # the intended config; a capture named `*_peers` holds the other address of each /31
+    owned: list[str] = Field(default_factory=list)
+    captures: dict[str, str] = Field(default_factory=dict)
+    # `--running`: lines that carry a secret, as (prefix)(value); the value of a running config
+    # is never shown (the intended line's placeholder stands for it: PSKs are not compared)
+    secret_lines: list[str] = Field(default_factory=list)
+
+
 class VendorProfile(_Profile):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     display_name: str
@@ -95,7 +136,7 @@ class VendorProfile(_Profile):
     limits: dict[Literal["dpd_interval", "dpd_threshold"], tuple[int, int]] = Field(
         default_factory=dict
     )
-    hier_config_platform: str | None = None
+    remediation: RemediationProfile
     # Cloudflare's health-check type for this vendor's tunnels when the inventory does not set
     # one: `request` for stateful firewalls (Cloudflare's advice; its SRX guide uses it)
     health_check_type: Literal["reply", "request"] | None = None

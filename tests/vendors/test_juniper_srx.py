@@ -136,7 +136,7 @@ def test_profile_claims_only_what_the_template_renders() -> None:
     assert not PROFILE.can("legacy_health_check_target")
     assert PROFILE.interface_name("ipsec", 0) == "st0.0"
     assert PROFILE.interface_name("gre", 3) == "gr-0/0/0.3"
-    assert PROFILE.hier_config_platform == "juniper_junos"
+    assert PROFILE.remediation.engine == "set_commands"
     # Junos 23.4 derives the IKE PRF from authentication-algorithm: only SHA-256 everywhere
     assert PROFILE.keywords.ike_prf == {"sha256": "sha-256"}
 
