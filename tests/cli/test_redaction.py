@@ -129,3 +129,37 @@ def test_debug_traceback_of_an_internal_error_does_not_leak(
     assert result.exit_code == 70
     assert "RuntimeError" in result.output and "Traceback" in result.output
     assert not leaks(result.output)
+
+
+PSK2 = "FAKEsecondPskRotatedProbe9876543210zyxw"
+
+
+def test_diff_never_shows_a_psk_even_when_it_rotates(workspace: Path, tmp_path: Path) -> None:
+    """diff between revisions (store committed on both sides), between two revealed output
+    directories, and against a running config holding the PSK: no form of either PSK."""
+    repo = workspace.parent
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
+    assert run("render", workspace, "-o", tmp_path / "old", "--reveal-secrets").returncode == 0
+    assert run("secrets", "set", workspace, "hq_a_cf1", stdin=PSK2 + "\n").returncode == 0
+    assert run("render", workspace, "-o", tmp_path / "new", "--reveal-secrets").returncode == 0
+    running = tmp_path / "old" / "sites" / "hq" / "hq-edge1.ios"
+    outputs = []
+    for args in [
+        ("diff", workspace),
+        ("diff", workspace, "--json", "-o", tmp_path / "tickets"),
+        ("diff", tmp_path / "old", tmp_path / "new", "--json"),
+        ("diff", tmp_path / "old", tmp_path / "new"),
+        ("diff", workspace, "--running", f"hq-edge1={running}", "--json"),
+    ]:
+        out = run(*args)
+        assert out.returncode == 0, (args, out.stderr)
+        outputs.append(out.stdout + out.stderr)
+    for text in outputs:
+        assert not leaks(text) and PSK2 not in text and PSK2.encode().hex() not in text
+    assert "fingerprint" in outputs[0]  # the rotation shows, as a fingerprint change
+    assert "<redacted:changed>" in outputs[3]
+    for path in (tmp_path / "tickets").iterdir():
+        assert not leaks(path.read_bytes()) and PSK2 not in path.read_text()
