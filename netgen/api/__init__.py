@@ -7,11 +7,13 @@ results. The CLI is a thin layer over them; nothing here prints or exits. Wrong 
 - :mod:`.rendering`: ``render`` (and ``--check``)
 - :mod:`.state`: ``import`` of API responses and the secrets store
 - :mod:`.linting`: ``vendors`` and ``lint``
+- :mod:`.handoff`: ``handoff`` packets for field technicians
 - :mod:`.diffing`: ``diff`` (revisions, directories, running configs) with remediation
 """
 
 from netgen.api.diff_running import diff_running, write_device_files
 from netgen.api.diffing import DiffResult, diff_directories, diff_revisions
+from netgen.api.handoff import HandoffResult, handoff
 from netgen.api.linting import lint_configs, vendors
 from netgen.api.planning import PlanResult, ValidateResult, plan, validate
 from netgen.api.rendering import RenderJob, RenderResult, render, render_files, render_job
@@ -36,6 +38,7 @@ from netgen.api.state import (
 
 __all__ = [
     "DiffResult",
+    "HandoffResult",
     "ImportSummary",
     "PlanResult",
     "RenderJob",
@@ -48,6 +51,7 @@ __all__ = [
     "diff_directories",
     "diff_revisions",
     "diff_running",
+    "handoff",
     "import_responses",
     "iter_device_plans",
     "lint_configs",

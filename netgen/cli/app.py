@@ -13,7 +13,13 @@ from typing import Annotated
 import typer
 
 from netgen import __version__
-from netgen.cli import diff_command, inventory_commands, lint_command, state_commands
+from netgen.cli import (
+    diff_command,
+    handoff_command,
+    inventory_commands,
+    lint_command,
+    state_commands,
+)
 
 app = typer.Typer(
     name="netgen",
@@ -52,6 +58,7 @@ app.command("import")(state_commands.import_)
 app.add_typer(state_commands.secrets_app, name="secrets")
 app.command()(lint_command.lint)
 app.command()(diff_command.diff)
+app.command()(handoff_command.handoff)
 
 
 def main() -> None:

@@ -104,6 +104,11 @@ CODES: Final[dict[str, str]] = {
     "NG805": "running config file not found",
     "NG806": "--running not available for the vendor",
     "NG807": "wrong diff arguments",
+    "NG820": "handoff output directory not written by netgen handoff",
+    "NG821": "--site names a site the inventory does not have",
+    "NG822": "--pdf needs Chromium",
+    "NG823": "Chromium could not print the PDF",
+    "NG824": "no PSK known for a tunnel in secrets.txt",
     # NG9xx: output
     "NG901": "output cannot be written",
     "NG902": "rendered output differs from the directory (drift)",

@@ -116,6 +116,34 @@ class RemediationProfile(_Profile):
     secret_lines: list[str] = Field(default_factory=list)
 
 
+class HandoffCheck(_Profile):
+    """A command for the technician and what good output looks like. Placeholders: {tunnel},
+    {interface}, {endpoint_address}, {cloudflare_address}, {customer_address},
+    {wan_interface}, {wan_address}, {wan_gateway}; a check naming a tunnel placeholder is
+    repeated per tunnel (``ipsec_only``: only for IPsec tunnels)."""
+
+    command: str
+    expect: str
+    ipsec_only: bool = False
+
+
+class TroubleshootingRow(_Profile):
+    symptom: str
+    cause: str
+    check: str
+
+
+class HandoffProfile(_Profile):
+    """What `netgen handoff` tells the field technician for this vendor (docs/handoff.md)."""
+
+    # how the config is applied (one short paragraph: config mode, commit, save)
+    apply: str
+    prechecks: list[HandoffCheck]
+    # the `verification` commands with what good output looks like
+    verification: list[HandoffCheck]
+    troubleshooting: list[TroubleshootingRow]
+
+
 class VendorProfile(_Profile):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     display_name: str
@@ -137,6 +165,7 @@ class VendorProfile(_Profile):
         default_factory=dict
     )
     remediation: RemediationProfile
+    handoff: HandoffProfile | None = None
     # Cloudflare's health-check type for this vendor's tunnels when the inventory does not set
     # one: `request` for stateful firewalls (Cloudflare's advice; its SRX guide uses it)
     health_check_type: Literal["reply", "request"] | None = None

@@ -1,0 +1,83 @@
+"""`netgen handoff`: a printable per-site packet for the field technician."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netgen import api
+from netgen.cli.common import DebugOpt, JsonOpt, run
+from netgen.cli.console import print_diagnostics, print_json, stderr
+
+InventoryArg = Annotated[
+    Path, typer.Argument(help="The inventory YAML.", show_default=False, metavar="INVENTORY")
+]
+OutOpt = Annotated[
+    Path,
+    typer.Option("--output", "-o", help="Directory for the packets (DIR/<site>/).", metavar="DIR"),
+]
+SiteOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--site", help="Only this site (repeatable; default: every site).", metavar="SITE"
+    ),
+]
+PdfOpt = Annotated[
+    bool, typer.Option("--pdf", help="Also print DIR/<site>/<site>.pdf (headless Chromium).")
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="Rollback to this git revision (netgen diff's rollback) instead of removal.",
+        metavar="REV",
+    ),
+]
+SecretsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--include-secrets",
+        help="Also write DIR/<site>/secrets.txt (0600) with the PSKs, for a separate channel.",
+    ),
+]
+
+
+def handoff(
+    inventory: InventoryArg,
+    out_dir: OutOpt,
+    site: SiteOpt = None,
+    pdf: PdfOpt = False,
+    from_rev: FromOpt = None,
+    include_secrets: SecretsOpt = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Per site: index.html (diagram, tunnels, pre-checks, config in paste order with copy
+    buttons, verification, rollback, troubleshooting, checksums), configs/ with SHA256SUMS,
+    and optionally a PDF. PSKs are placeholders; --include-secrets writes them beside it.
+
+    Example: netgen handoff inventory.yaml -o packets/ --site nyc01 --pdf
+    """
+    result = run(
+        lambda: api.handoff(
+            inventory,
+            out_dir,
+            sites=site or [],
+            pdf=pdf,
+            from_rev=from_rev,
+            include_secrets=include_secrets,
+        ),
+        as_json=as_json,
+        debug=debug,
+    )
+    if as_json:
+        print_json(result.to_json())
+    else:
+        print_diagnostics(result.diagnostics)
+    stderr().print(
+        f"wrote handoff packets for {len(result.sites)} site(s) to {out_dir}"
+        f" ({len(result.files)} files)",
+        markup=False,
+    )
