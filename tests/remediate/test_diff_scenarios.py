@@ -6,6 +6,7 @@ the order is one the device accepts. Snapshots hold the reviewed commands."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -201,3 +202,35 @@ def test_remediation_turns_old_into_new_and_rollback_back(
             "rollback": hq["rollback"],
         },
     }
+
+
+def test_human_output_and_json_of_a_removed_tunnel(
+    tmp_path: Path, snapshot: SnapshotAssertion
+) -> None:
+    """The CLI's plain (piped) output: summary first, then per device the diff, remediation
+    and rollback; and the JSON document."""
+    from typer.testing import CliRunner
+
+    from netgen.cli.app import app
+
+    _scenario(tmp_path, "juniper_srx", "remove-tunnel")
+    inventory = str(tmp_path / "plan" / "inventory.yaml")
+    human = CliRunner().invoke(app, ["diff", inventory, "--exit-code"])
+    assert human.exit_code == 3
+    assert human.output.index("- tunnel hq_a_cf2") < human.output.index("=== hq/hq-edge1")
+    as_json = CliRunner().invoke(app, ["diff", inventory, "--json"])
+    assert as_json.exit_code == 0
+    document = json.loads(as_json.stdout)
+    assert set(document) == {"from", "to", "tunnels", "devices", "cloudflare", "diagnostics"}
+    assert set(document["devices"][0]) == {
+        "site",
+        "device",
+        "vendor",
+        "status",
+        "reasons",
+        "diff",
+        "remediation",
+        "rollback",
+    }
+    assert snapshot(name="human") == human.stdout
+    assert snapshot(name="json") == document

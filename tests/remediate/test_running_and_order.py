@@ -184,3 +184,18 @@ def test_a_removed_lan_policy_never_removes_the_lan_interface() -> None:
         "interface GigabitEthernet3",
         " no ip policy route-map CF-VIA-CLOUDFLARE",
     ]
+
+
+def test_hier_config_platforms_are_hier_config_3_names() -> None:
+    from hier_config import Platform
+
+    engines = {v.id: v.remediation.engine for v in REGISTRY.vendors.values()}
+    assert engines == {
+        "cisco_iosxe": "hier_config",
+        "juniper_srx": "set_commands",
+        "strongswan": "strongswan",
+        "vyos": "set_commands",
+    }
+    for profile in REGISTRY.vendors.values():
+        if profile.remediation.engine == "hier_config":
+            assert Platform[profile.remediation.hier_config_platform or ""] is Platform.CISCO_IOS
