@@ -114,7 +114,7 @@ def _values(t: TunnelPlan) -> dict[str, str]:
         "customer_address": t.customer_address,
         "wan_interface": t.wan.interface,
         "wan_address": t.wan.address,
-        "wan_gateway": t.wan.gateway or "(no gateway)",
+        "wan_gateway": t.wan.gateway or "the ISP's next hop",
     }
 
 
@@ -153,11 +153,13 @@ def _firewall(plan: DevicePlan) -> tuple[str, ...]:
 
 def device_blocks(profile: VendorProfile, files: Mapping[str, bytes]) -> tuple[Block, ...]:
     """Paste blocks of a one-file config; a vendor with several files (strongSwan) gets one
-    block per file, in the order the vendor's outputs list them."""
+    block per file: the executable ones first (they prepare the host the others need), then
+    in the order the vendor's outputs list them."""
     if len(profile.outputs) == 1:
         text = next(iter(files.values()), b"").decode()
         return tuple(paste_blocks(text, profile.comment_prefix))
-    order = [o.filename.replace("{device}", "") for o in profile.outputs]
+    outputs = sorted(profile.outputs, key=lambda o: not o.executable)
+    order = [o.filename.replace("{device}", "") for o in outputs]
     named = sorted(
         files.items(),
         key=lambda kv: next((i for i, s in enumerate(order) if kv[0].endswith(s)), 99),
