@@ -71,6 +71,7 @@ def handoff(
     pdf: bool = False,
     from_rev: str | None = None,
     include_secrets: bool = False,
+    paper: str = "a4",
 ) -> HandoffResult:
     session = open_session(inventory)
     chosen = _chosen_sites(session, sites or [])
@@ -98,7 +99,7 @@ def handoff(
         written = _write_site(
             out,
             site,
-            render_page(env, packet),
+            render_page(env, packet, paper),
             files,
             sums,
             _secrets(plans, psks, result) if include_secrets else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -44,6 +45,16 @@ SecretsOpt = Annotated[
 ]
 
 
+class Paper(StrEnum):
+    a4 = "a4"
+    letter = "letter"
+
+
+PaperOpt = Annotated[
+    Paper, typer.Option("--paper", help="Print size of the page and the PDF: a4 or letter.")
+]
+
+
 def handoff(
     inventory: InventoryArg,
     out_dir: OutOpt,
@@ -51,6 +62,7 @@ def handoff(
     pdf: PdfOpt = False,
     from_rev: FromOpt = None,
     include_secrets: SecretsOpt = False,
+    paper: PaperOpt = Paper.a4,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -68,6 +80,7 @@ def handoff(
             pdf=pdf,
             from_rev=from_rev,
             include_secrets=include_secrets,
+            paper=paper.value,
         ),
         as_json=as_json,
         debug=debug,

@@ -2,7 +2,9 @@
 
 Devices on the left, each with its WAN links; Cloudflare's endpoints on the right; one line per
 tunnel from its WAN link to its endpoint, coloured by type and labelled with the tunnel's name,
-type and both /31 addresses. Sized to be readable at 100% on A4 (the SVG scales to the page).
+type and both /31 addresses. Each line runs level from its link (its label sits above that
+part, where no other line passes) and turns towards the endpoint only at the end. Sized to be
+readable at 100% on A4 (the SVG scales to the page).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 
 from netgen.plan.model import DevicePlan
 
-WIDTH = 960
-LEFT_W = 300
-RIGHT_X = 700
-RIGHT_W = 240
+WIDTH = 840
+LEFT_W = 250
+BEND_X = 610  # tunnels run level from their link to here (labels sit on this part), then turn
+RIGHT_X = 640
+RIGHT_W = 190
 ROW = 30  # vertical space per tunnel on a WAN link
 LINK_PAD = 44  # a WAN link box: its two text lines, then its tunnels
 DEVICE_PAD = 34  # a device box: its name, then its links
@@ -38,6 +41,7 @@ class Edge:
     interface: str
     x1: int
     y1: int
+    bend: int  # x where the level part ends
     x2: int
     y2: int
     label: str
@@ -94,9 +98,11 @@ def site_diagram(plans: list[DevicePlan]) -> Diagram:
             t.interface,
             LEFT_W - 16,
             sy,
+            BEND_X,
             RIGHT_X,
             anchor[t.endpoint_name],
-            f"{t.name} · {t.type.upper()} · CF {t.cloudflare_address} / you {t.customer_address}",
+            f"{t.name} {'IPsec' if t.type == 'ipsec' else 'GRE'} · CF {t.cloudflare_address}"
+            f" / you {t.customer_address}",
         )
         for t, sy in starts
     )

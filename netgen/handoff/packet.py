@@ -23,6 +23,7 @@ _TUNNEL_FIELDS = frozenset(
         "wan_interface",
         "wan_address",
         "wan_gateway",
+        "wan_own_address",
     }
 )
 
@@ -115,6 +116,12 @@ def _values(t: TunnelPlan) -> dict[str, str]:
         "wan_interface": t.wan.interface,
         "wan_address": t.wan.address,
         "wan_gateway": t.wan.gateway or "the ISP's next hop",
+        # the address configured on the router: behind NAT not the one Cloudflare sees
+        "wan_own_address": (
+            f"its private address (behind NAT; Cloudflare sees {t.wan.address})"
+            if t.wan.behind_nat
+            else t.wan.address
+        ),
     }
 
 
@@ -192,8 +199,8 @@ def tunnel_rows(plans: list[DevicePlan]) -> tuple[TunnelRow, ...]:
             device=plan.device,
             wan=f"{t.wan.name} ({t.wan.interface})",
             endpoint=f"{t.endpoint_name} {t.endpoint_address}",
-            type=t.type.upper(),
-            cloudflare=t.cloudflare_address,
+            type="IPsec" if t.type == "ipsec" else "GRE",
+            cloudflare=f"{t.cloudflare_address}/{t.prefixlen}",
             customer=t.customer_cidr,
             mtu=t.mtu,
             mss=t.mss,

@@ -24,5 +24,9 @@ def environment(templates_root: Path) -> SandboxedEnvironment:
     )
 
 
-def render_page(env: SandboxedEnvironment, packet: SitePacket) -> str:
-    return env.get_template("handoff/page.html.j2").render(p=packet)
+PAPER = {"a4": "A4", "letter": "letter"}
+
+
+def render_page(env: SandboxedEnvironment, packet: SitePacket, paper: str = "a4") -> str:
+    """The page; ``paper`` (a4 or letter) is the print size (and the PDF's)."""
+    return env.get_template("handoff/page.html.j2").render(p=packet, paper=PAPER[paper])

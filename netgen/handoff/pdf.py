@@ -43,7 +43,7 @@ def browser_command(browser: str, profile: Path) -> list[str]:
 
 
 def print_pdf(page: Path, pdf: Path) -> None:
-    """Write ``pdf`` from the HTML file ``page`` (A4/Letter by the page's print CSS)."""
+    """Write ``pdf`` from the HTML file ``page`` (paper size from the page's ``@page``)."""
     browser = find_browser()
     if browser is None:
         raise UserError.single(

@@ -119,7 +119,8 @@ class RemediationProfile(_Profile):
 class HandoffCheck(_Profile):
     """A command for the technician and what good output looks like. Placeholders: {tunnel},
     {interface}, {endpoint_address}, {cloudflare_address}, {customer_address},
-    {wan_interface}, {wan_address}, {wan_gateway}; a check naming a tunnel placeholder is
+    {wan_interface}, {wan_address} (as Cloudflare sees it), {wan_own_address} (as the router has
+    it: behind NAT, its private address), {wan_gateway}; a check naming a tunnel placeholder is
     repeated per tunnel (``ipsec_only``: only for IPsec tunnels)."""
 
     command: str

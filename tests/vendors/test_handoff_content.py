@@ -30,6 +30,7 @@ PLACEHOLDERS = frozenset(
         "wan_interface",
         "wan_address",
         "wan_gateway",
+        "wan_own_address",
     }
 )
 SAMPLE = {
@@ -41,6 +42,7 @@ SAMPLE = {
     "wan_interface": "GigabitEthernet1",
     "wan_address": "203.0.113.10",
     "wan_gateway": "203.0.113.1",
+    "wan_own_address": "203.0.113.10",
 }
 # every troubleshooting table names these (whole words, case-insensitive, across its symptoms)
 TOPICS = ("phase 1", "phase 2", "identity", "nat", "replay", "mtu", "health check")
