@@ -7,10 +7,12 @@ results. The CLI is a thin layer over them; nothing here prints or exits. Wrong 
 - :mod:`.rendering`: ``render`` (and ``--check``)
 - :mod:`.state`: ``import`` of API responses and the secrets store
 - :mod:`.linting`: ``vendors`` and ``lint``
+- :mod:`.cloud`: ``pull`` and ``apply`` against the live account (the cloudflare SDK)
 - :mod:`.handoff`: ``handoff`` packets for field technicians
 - :mod:`.diffing`: ``diff`` (revisions, directories, running configs) with remediation
 """
 
+from netgen.api.cloud import ApplyResult, PullResult, apply, pull
 from netgen.api.diff_running import diff_running, write_device_files
 from netgen.api.diffing import DiffResult, diff_directories, diff_revisions
 from netgen.api.handoff import HandoffResult, handoff
@@ -37,15 +39,18 @@ from netgen.api.state import (
 )
 
 __all__ = [
+    "ApplyResult",
     "DiffResult",
     "HandoffResult",
     "ImportSummary",
     "PlanResult",
+    "PullResult",
     "RenderJob",
     "RenderResult",
     "SecretsListing",
     "Session",
     "ValidateResult",
+    "apply",
     "check_state_files",
     "device_plans",
     "diff_directories",
@@ -58,6 +63,7 @@ __all__ = [
     "open_session",
     "plan",
     "plan_inputs",
+    "pull",
     "render",
     "render_files",
     "render_job",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv4Interface
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,14 @@ class PlanResult:
     lock_path: Path
     lock_changed: bool
     lock_written: bool
+    # tunnels the lock knows a Cloudflare id for (already created)
+    existing: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "tunnels": self.tunnels,
             "orphans": self.orphans,
-            "payloads": self.payloads,
+            "payloads": split_payloads(self.payloads, self.existing),
             "diagnostics": [d.to_json() for d in self.diagnostics],
             "lock": {
                 "path": str(self.lock_path),
@@ -68,6 +71,29 @@ class PlanResult:
                 "written": self.lock_written,
             },
         }
+
+
+def split_payloads(
+    payloads: dict[str, list[dict[str, Any]]], existing: frozenset[str]
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """``create`` (tunnels not yet at Cloudflare per the lock, and the routes through them) and
+    ``existing`` (the rest): only ``create`` is POSTed by the manual loop of docs/workflow.md;
+    `netgen apply` compares everything with the live account."""
+    new_hops = {
+        str(tunnel_sides(IPv4Interface(b["interface_address"])).customer)
+        for kind in ("gre_tunnels", "ipsec_tunnels")
+        for b in payloads.get(kind, [])
+        if b["name"] not in existing
+    }
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {"create": {}, "existing": {}}
+    for kind, bodies in payloads.items():
+        if kind == "routes":
+            new = [b for b in bodies if b["nexthop"] in new_hops]
+        else:
+            new = [b for b in bodies if b["name"] not in existing]
+        out["create"][kind] = new
+        out["existing"][kind] = [b for b in bodies if b not in new]
+    return out
 
 
 def plan(
@@ -138,4 +164,5 @@ def _plan(inventory: str | Path, *, write_lock: bool, prune: bool) -> PlanResult
         session.lock_path,
         alloc.changed,
         written,
+        frozenset(n for n, e in alloc.lock.tunnels.items() if e.cloudflare and e.cloudflare.id),
     )

@@ -14,6 +14,7 @@ import typer
 
 from netgen import __version__
 from netgen.cli import (
+    cloud_commands,
     diff_command,
     handoff_command,
     inventory_commands,
@@ -59,6 +60,8 @@ app.add_typer(state_commands.secrets_app, name="secrets")
 app.command()(lint_command.lint)
 app.command()(diff_command.diff)
 app.command()(handoff_command.handoff)
+app.command()(cloud_commands.pull)
+app.command()(cloud_commands.apply)
 
 
 def main() -> None:

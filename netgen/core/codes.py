@@ -89,6 +89,12 @@ CODES: Final[dict[str, str]] = {
     "NG620": "PSK for an unknown tunnel id",
     "NG621": "tunnel at Cloudflare is not in the inventory",
     "NG622": "response older than the lock",
+    "NG631": "the cloudflare package is not installed",
+    "NG632": "CLOUDFLARE_API_TOKEN is not set",
+    "NG633": "Cloudflare refused the API token",
+    "NG634": "Cloudflare refused a request",
+    "NG635": "apply not confirmed",
+    "NG636": "the inventory has no account id",
     # NG7xx: secrets
     "NG701": "secrets store invalid",
     "NG702": "secrets file readable by group or others",

@@ -84,7 +84,13 @@ def test_plan_json_document(tmp_path: Path) -> None:
         "customer_address",
         "status",
     }
-    assert set(doc["payloads"]) == {"gre_tunnels", "ipsec_tunnels", "routes"}
+    assert set(doc["payloads"]) == {"create", "existing"}
+    for part in doc["payloads"].values():
+        assert set(part) == {"gre_tunnels", "ipsec_tunnels", "routes"}
+    # nothing is at Cloudflare yet (no lock ids): everything is to create
+    assert doc["payloads"]["create"]["ipsec_tunnels"] and not any(
+        doc["payloads"]["existing"].values()
+    )
     assert not (tmp_path / "netgen.lock.yaml").exists()
 
 
