@@ -260,3 +260,33 @@ def test_plan_json_splits_create_and_existing(fake: FakeCloudflare, inventory: P
     assert {b["name"] for b in after["existing"]["ipsec_tunnels"]} == {
         b["name"] for b in before["create"]["ipsec_tunnels"]
     }
+
+
+def test_no_output_carries_the_token_or_a_psk(fake: FakeCloudflare, inventory: Path) -> None:
+    """Human, JSON and --debug output of pull and apply, and the error path: neither the token
+    nor any PSK Cloudflare generated (plain, base64 or hex) ever appears."""
+    import base64
+
+    outputs = []
+    for args in (
+        ["apply", str(inventory), "--auto-approve", "--debug"],
+        ["apply", str(inventory), "--json", "--dry-run"],
+        ["pull", str(inventory), "--json"],
+        ["pull", str(inventory), "--debug"],
+    ):
+        out = CliRunner().invoke(app, args)
+        assert out.exit_code == 0, out.output
+        outputs.append(out.output)
+    fake.fail_next(500, times=6, on="GET")
+    outputs.append(
+        CliRunner().invoke(app, ["apply", str(inventory), "--dry-run", "--debug"]).output
+    )
+    psks = [fake.psk_of(str(o["id"])) for o in fake.objects("ipsec_tunnels")]
+    assert psks and all(psks)
+    forms = [fake.token]
+    for psk in psks:
+        assert psk is not None
+        forms += [psk, base64.b64encode(psk.encode()).decode(), psk.encode().hex()]
+    for text in outputs:
+        for form in forms:
+            assert form not in text
