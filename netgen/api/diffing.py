@@ -17,6 +17,7 @@ from typing import Any
 from netgen.api.rendering import render_files
 from netgen.api.session import Session, open_session
 from netgen.core.errors import Diagnostic, UserError
+from netgen.core.progress import Progress
 from netgen.remediate import redact_pair, remediate
 from netgen.render.output import read_tree
 from netgen.render.output_dir import MANIFEST
@@ -69,17 +70,22 @@ class DiffResult:
         }
 
 
-def diff_revisions(inventory: str | Path, old: str = "HEAD", new: str | None = None) -> DiffResult:
+def diff_revisions(
+    inventory: str | Path,
+    old: str = "HEAD",
+    new: str | None = None,
+    progress: Progress | None = None,
+) -> DiffResult:
     """Render ``inventory`` and its lock at git revision ``old`` and at ``new`` (default: the
     working tree) and compare them."""
     path = Path(inventory).resolve()
     root, rel = _repository(path)
     with tempfile.TemporaryDirectory(prefix="netgen-diff-") as tmp:
-        before = _side_at(root, rel, old, Path(tmp) / "old")
+        before = _side_at(root, rel, old, Path(tmp) / "old", progress)
         after = (
-            _side_at(root, rel, new, Path(tmp) / "new")
+            _side_at(root, rel, new, Path(tmp) / "new", progress)
             if new
-            else _side(path, WORKTREE, with_store=True)
+            else _side(path, WORKTREE, with_store=True, progress=progress)
         )
     return compare(before, after)
 
@@ -133,7 +139,9 @@ def _git(cwd: Path, *args: str) -> str | None:
     return run.stdout if run.returncode == 0 else None
 
 
-def _side_at(root: Path, rel: str, rev: str, directory: Path) -> Side:
+def _side_at(
+    root: Path, rel: str, rev: str, directory: Path, progress: Progress | None = None
+) -> Side:
     """The inventory and lock as they are at ``rev``, written out and rendered."""
     text = _git(root, "show", f"{rev}:{rel}")
     if text is None:
@@ -150,7 +158,7 @@ def _side_at(root: Path, rel: str, rev: str, directory: Path) -> Side:
     if lock is not None:
         (directory / LOCK_NAME).write_text(lock)
     store = _git_bytes(root, f"{rev}:{Path(rel).parent / STORE_NAME}")
-    side = _side(directory / "inventory.yaml", rev)
+    side = _side(directory / "inventory.yaml", rev, progress=progress)
     if store is not None:
         side.psk_store = _fingerprints(parse_store(store, STORE_NAME))
     return side
@@ -165,9 +173,11 @@ def _fingerprints(store: Any) -> dict[str, str]:
     return {name: f"fingerprint {store.fingerprint(name)}" for name in store.tunnels}
 
 
-def _side(path: Path, label: str, *, with_store: bool = False) -> Side:
+def _side(
+    path: Path, label: str, *, with_store: bool = False, progress: Progress | None = None
+) -> Side:
     session = open_session(path)
-    files = render_files(session, allow_placeholders=True)
+    files = render_files(session, allow_placeholders=True, progress=progress)
     side = Side(
         label,
         {f.path: f.content for f in files},

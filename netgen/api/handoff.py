@@ -23,6 +23,7 @@ from netgen.api.rendering import render_files
 from netgen.api.session import Session, iter_device_plans, open_session, plan_inputs
 from netgen.api.state import resolve_secrets
 from netgen.core.errors import Diagnostic, Position, Severity, UserError
+from netgen.core.progress import Progress
 from netgen.core.resources import data_dir
 from netgen.handoff.packet import (
     DevicePacket,
@@ -72,6 +73,7 @@ def handoff(
     from_rev: str | None = None,
     include_secrets: bool = False,
     paper: str = "a4",
+    progress: Progress | None = None,
 ) -> HandoffResult:
     session = open_session(inventory)
     chosen = _chosen_sites(session, sites or [])
@@ -106,6 +108,8 @@ def handoff(
             options,
         )
         result.files.extend(f"{site}/{name}" for name in written)
+        if progress:
+            progress(chosen.index(site) + 1, len(chosen))
     return result
 
 

@@ -59,6 +59,17 @@ class PlanResult:
     # tunnels the lock knows a Cloudflare id for (already created)
     existing: frozenset[str] = frozenset()
 
+    def pending(self) -> dict[str, int]:
+        """What is not done yet, by kind (empty: nothing pending)."""
+        counts = {
+            "new or changed allocation(s)": sum(t["status"] != "kept" for t in self.tunnels),
+            "orphan(s)": len(self.orphans),
+            "tunnel(s) not yet at Cloudflare": sum(
+                t["name"] not in self.existing for t in self.tunnels
+            ),
+        }
+        return {k: n for k, n in counts.items() if n}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "tunnels": self.tunnels,

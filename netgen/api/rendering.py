@@ -27,6 +27,7 @@ from netgen.core.files import (
     Notify,
     writer_lock,
 )
+from netgen.core.progress import Progress
 from netgen.plan.model import PlanInputs
 from netgen.plan.reveal import reveal_psks
 from netgen.render.environment import RenderedFile, make_environment, render_with_digest
@@ -81,6 +82,14 @@ class RenderJob:
     inputs: PlanInputs
     keep: Callable[[str, str], bool]
     manifest_header: dict[str, Any]
+    progress: Progress | None = None
+
+    def device_count(self) -> int:
+        return sum(
+            self.keep(site.name, device.name)
+            for site in self.inputs.inventory.sites
+            for device in site.devices
+        )
 
     def files(self) -> Iterator[RenderedFile]:
         """Every selected device's files, then the API payloads (not MANIFEST.json).
@@ -91,11 +100,14 @@ class RenderJob:
         inputs, registry = self.inputs, self.session.registry
         env = make_environment(registry.templates_root)
         reveal = inputs.reveal_secrets and bool(inputs.psks)
+        total = self.device_count() if self.progress else 0
         with paused_gc():
-            for plan in iter_device_plans(inputs, self.keep):
+            for done, plan in enumerate(iter_device_plans(inputs, self.keep), 1):
                 vendor = registry.vendors[plan.vendor]
                 revealed = reveal_psks(plan, inputs.psks, vendor) if reveal else None
                 yield from render_with_digest(env, vendor, plan, revealed)
+                if self.progress:
+                    self.progress(done, total)
         payloads = build_payloads(inputs.inventory, self.session.allocation)
         for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
             yield RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key]))
@@ -109,6 +121,7 @@ def render_job(
     psks: dict[str, str] | None = None,
     reveal_secrets: bool = False,
     allow_placeholders: bool = False,
+    progress: Progress | None = None,
 ) -> RenderJob:
     site_set, device_set = set(sites), set(devices)
     _check_filters(session, site_set, device_set)
@@ -129,7 +142,7 @@ def render_job(
             },
         },
     }
-    return RenderJob(session, inputs, keep, header)
+    return RenderJob(session, inputs, keep, header, progress)
 
 
 def render_files(
@@ -140,6 +153,7 @@ def render_files(
     psks: dict[str, str] | None = None,
     reveal_secrets: bool = False,
     allow_placeholders: bool = False,
+    progress: Progress | None = None,
 ) -> list[RenderedFile]:
     """Render every selected device, the API payloads and MANIFEST.json, in memory."""
     job = render_job(
@@ -149,6 +163,7 @@ def render_files(
         psks=psks,
         reveal_secrets=reveal_secrets,
         allow_placeholders=allow_placeholders,
+        progress=progress,
     )
     files = list(job.files())
     files.append(manifest_file(files, job.manifest_header))
@@ -192,6 +207,7 @@ def render(
     psks: dict[str, str] | None = None,
     force: bool = False,
     notify: Notify | None = None,
+    progress: Progress | None = None,
 ) -> RenderResult:
     """Render to ``out_dir`` (atomically), or compare with it when ``check``; ``out_dir=None``
     renders in memory only (the CLI's ``-o -``).
@@ -212,6 +228,7 @@ def render(
         "devices": devices,
         "reveal_secrets": reveal_secrets,
         "allow_placeholders": allow_placeholders,
+        "progress": progress,
     }
     target = None if out_dir is None else Path(out_dir)
     if target is None or check:  # reads only (works in a read-only checkout)

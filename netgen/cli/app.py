@@ -21,14 +21,16 @@ from netgen.cli import (
     lint_command,
     state_commands,
 )
+from netgen.cli.help import NetgenCommand, NetgenGroup
 
 app = typer.Typer(
     name="netgen",
+    cls=NetgenGroup,
     help="Plan Cloudflare Magic WAN / Magic Transit tunnels and generate router configs.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -50,18 +52,18 @@ def _root(
     """netgen: Cloudflare Magic WAN tunnels, planned and rendered."""
 
 
-app.command()(inventory_commands.init)
-app.command()(inventory_commands.validate)
-app.command()(inventory_commands.plan)
-app.command()(inventory_commands.render)
-app.command()(inventory_commands.vendors)
-app.command("import")(state_commands.import_)
+app.command(cls=NetgenCommand)(inventory_commands.init)
+app.command(cls=NetgenCommand)(inventory_commands.validate)
+app.command(cls=NetgenCommand)(inventory_commands.plan)
+app.command(cls=NetgenCommand)(inventory_commands.render)
+app.command(cls=NetgenCommand)(inventory_commands.vendors)
+app.command("import", cls=NetgenCommand)(state_commands.import_)
 app.add_typer(state_commands.secrets_app, name="secrets")
-app.command()(lint_command.lint)
-app.command()(diff_command.diff)
-app.command()(handoff_command.handoff)
-app.command()(cloud_commands.pull)
-app.command()(cloud_commands.apply)
+app.command(cls=NetgenCommand)(lint_command.lint)
+app.command(cls=NetgenCommand)(diff_command.diff)
+app.command(cls=NetgenCommand)(handoff_command.handoff)
+app.command(cls=NetgenCommand)(cloud_commands.pull)
+app.command(cls=NetgenCommand)(cloud_commands.apply)
 
 
 def main() -> None:

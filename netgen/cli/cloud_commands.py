@@ -10,13 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from netgen import api
-from netgen.cli.common import DebugOpt, JsonOpt, run
+from netgen.cli.common import DebugOpt, JsonOpt, MaybeInventoryArg, VerboseOpt, inventory_path, run
 from netgen.cli.console import print_diagnostics, print_json, stderr, write_lines
 from netgen.core.errors import UsageError
 
-InventoryArg = Annotated[
-    Path, typer.Argument(help="The inventory YAML.", show_default=False, metavar="INVENTORY")
-]
 AdoptOpt = Annotated[
     bool,
     typer.Option("--adopt", help="Keep Cloudflare's interface address for tunnels the lock lacks."),
@@ -34,22 +31,29 @@ ApproveOpt = Annotated[
 
 
 def pull(
-    inventory: InventoryArg,
+    inventory: MaybeInventoryArg = None,
     save: SaveOpt = None,
     adopt: AdoptOpt = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """List the account's GRE and IPsec tunnels and routes, and import them into the lock as
     `netgen import` imports saved responses. Token: CLOUDFLARE_API_TOKEN only.
 
-    Example: CLOUDFLARE_API_TOKEN=... netgen pull inventory.yaml --save responses/
+    Example: netgen pull inventory.yaml --save responses/
     """
-    result = run(lambda: api.pull(inventory, save=save, adopt=adopt), as_json=as_json, debug=debug)
+    path = inventory_path(inventory, as_json=as_json)
+    result = run(
+        lambda: api.pull(path, save=save, adopt=adopt),
+        as_json=as_json,
+        debug=debug,
+        verbose=verbose,
+    )
     if as_json:
         print_json(result.to_json())
         return
-    print_diagnostics(result.imported.diagnostics)
+    print_diagnostics(result.imported.diagnostics, verbose=verbose)
     for change in result.imported.changes:
         write_lines(change)
     counts = ", ".join(f"{n} {k}" for k, n in result.counts.items())
@@ -78,19 +82,21 @@ def _confirm(changeset: Any) -> bool:
 
 
 def apply(
-    inventory: InventoryArg,
+    inventory: MaybeInventoryArg = None,
     dry_run: DryRunOpt = False,
     auto_approve: ApproveOpt = False,
     adopt: AdoptOpt = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Make the Cloudflare account match the inventory: create, update and delete tunnels and
     routes netgen manages (never anything else), in a safe order, writing the lock and the
     PSKs as it goes; then list again to verify. Asks first on a terminal.
 
-    Example: CLOUDFLARE_API_TOKEN=... netgen apply inventory.yaml --dry-run
+    Example: netgen apply inventory.yaml --dry-run
     """
+    path = inventory_path(inventory, as_json=as_json)
     confirm = None if (auto_approve or dry_run) else _confirm
 
     def go() -> Any:
@@ -100,13 +106,13 @@ def apply(
                 "apply needs a confirmation: no terminal to ask on",
                 hint="pass --auto-approve (CI), or --dry-run to only look",
             )
-        return api.apply(inventory, dry_run=dry_run, adopt=adopt, confirm=confirm)
+        return api.apply(path, dry_run=dry_run, adopt=adopt, confirm=confirm)
 
-    result = run(go, as_json=as_json, debug=debug)
+    result = run(go, as_json=as_json, debug=debug, verbose=verbose)
     if as_json:
         print_json(result.to_json())
         return
-    print_diagnostics(result.diagnostics)
+    print_diagnostics(result.diagnostics, verbose=verbose)
     if confirm is None:
         _show(result.changeset)
     counts = result.changeset.counts()

@@ -3,6 +3,7 @@ diagnostics and exit codes (0 ok, 1 input error, 2 usage, 3 drift, 70 internal).
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -24,15 +25,59 @@ T = TypeVar("T")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
-InventoryArg = Annotated[Path, typer.Argument(help="The inventory YAML file.", show_default=False)]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Every diagnostic, one per line (a terminal groups repeats)."
+    ),
+]
+InventoryArg = Annotated[
+    Path, typer.Argument(help="The inventory YAML file.", show_default=False, metavar="INVENTORY")
+]
+MaybeInventoryArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="The inventory YAML file (default: $NETGEN_INVENTORY, else ./inventory.yaml).",
+        show_default=False,
+        metavar="INVENTORY",
+    ),
+]
+INVENTORY_ENV = "NETGEN_INVENTORY"
+DEFAULT_INVENTORY = Path("inventory.yaml")
 
 
-def run(fn: Callable[[], T], *, as_json: bool, debug: bool) -> T:
+def inventory_path(value: Path | None, *, as_json: bool = False) -> Path:
+    """INVENTORY as given; else $NETGEN_INVENTORY; else ./inventory.yaml (saying which was
+    used, on stderr); else a usage error (exit 2)."""
+    if value is not None:
+        return value
+    env = os.environ.get(INVENTORY_ENV)
+    if env:
+        notify(f"using {env} (from ${INVENTORY_ENV})")
+        return Path(env)
+    if DEFAULT_INVENTORY.is_file():
+        notify(f"using ./{DEFAULT_INVENTORY}")
+        return DEFAULT_INVENTORY
+    fail(
+        [
+            Diagnostic(
+                "NG110",
+                "no inventory given",
+                hint=f"pass INVENTORY, set {INVENTORY_ENV}, or run where inventory.yaml is",
+            )
+        ],
+        as_json,
+        2,
+    )
+    raise AssertionError("unreachable")
+
+
+def run(fn: Callable[[], T], *, as_json: bool, debug: bool, verbose: bool = False) -> T:
     """Call the library; map errors to diagnostics and exit codes."""
     try:
         return fn()
     except UserError as exc:
-        fail(exc.diagnostics, as_json, exc.exit_code)
+        fail(exc.diagnostics, as_json, exc.exit_code, verbose=verbose)
     except NetgenError as exc:  # internal, on purpose
         internal_error(exc, debug)
     except (KeyboardInterrupt, typer.Exit):
@@ -42,10 +87,10 @@ def run(fn: Callable[[], T], *, as_json: bool, debug: bool) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def fail(diags: list[Diagnostic], as_json: bool, code: int) -> None:
+def fail(diags: list[Diagnostic], as_json: bool, code: int, *, verbose: bool = False) -> None:
     if as_json:
         print_json({"ok": False, "diagnostics": [d.to_json() for d in diags]})
-    print_diagnostics(diags)
+    print_diagnostics(diags, verbose=verbose)
     stderr().print(summary_line(diags), markup=False)
     raise typer.Exit(code)
 

@@ -6,13 +6,19 @@ The only module (with cli.py) that prints. Respects NO_COLOR through rich.
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, Task, TextColumn
+from rich.progress import Progress as Bar
+from rich.text import Text
 
 from netgen.core.errors import Diagnostic, Severity, safe_text
+from netgen.core.progress import Progress
 
 
 def stdout() -> Console:
@@ -33,11 +39,41 @@ def write_lines(text: str, *, err: bool = False) -> None:
     stream.write("".join(safe_text(line) + "\n" for line in lines))
 
 
-def print_diagnostics(diags: Iterable[Diagnostic]) -> None:
+# on a terminal, a code reported more often than this collapses to one line (--verbose: all)
+GROUP_AT = 5
+SHOWN_LOCATIONS = 3
+
+
+def print_diagnostics(diags: Iterable[Diagnostic], *, verbose: bool = False) -> None:
+    """Every diagnostic on stderr; on a terminal (and without ``verbose``) a code that occurs
+    more than GROUP_AT times collapses to one line with its count and first locations."""
     err = stderr()
-    for d in diags:
+    items = list(diags)
+    groups: dict[tuple[str, Severity], list[Diagnostic]] = {}
+    for d in items:
+        groups.setdefault((d.code, d.severity), []).append(d)
+    collapse = err.is_terminal and not verbose
+    done: set[tuple[str, Severity]] = set()
+    for d in items:
+        key = (d.code, d.severity)
         style = "red" if d.severity is Severity.ERROR else "yellow"
-        err.print(d.format(), style=style, markup=False)  # format() escapes control characters
+        group = groups[key]
+        if not collapse or len(group) <= GROUP_AT:
+            err.print(d.format(), style=style, markup=False)  # format() escapes controls
+        elif key not in done:
+            done.add(key)
+            err.print(grouped_line(group), style=style, markup=False)
+
+
+def grouped_line(group: list[Diagnostic]) -> str:
+    """``warning NG503 ×8000: <first message> (at a:1:2, b:3:4, ... ; --verbose shows all)``"""
+    first = group[0]
+    places = [str(d.position) for d in group[:SHOWN_LOCATIONS] if d.position is not None]
+    where = f" at {', '.join(places)}, ..." if places else ""
+    return safe_text(
+        f"{first.severity.value} {first.code} ×{len(group)}: {first.message}{where} "
+        "(--verbose shows every one)"
+    )
 
 
 def summary_line(diags: list[Diagnostic]) -> str:
@@ -59,3 +95,32 @@ def print_table(columns: list[str], rows: list[list[str]]) -> None:
         for row in [columns, ["-" * w for w in widths], *rows]
     ]
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+class _Rate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+
+def bar_wanted(console: Console) -> bool:
+    """A progress bar only on an interactive terminal: never when piped, on a dumb terminal,
+    or with NO_COLOR set."""
+    return console.is_terminal and not console.is_dumb_terminal and "NO_COLOR" not in os.environ
+
+
+@contextmanager
+def progress_bar(what: str, *, enabled: bool = True) -> Iterator[Progress | None]:
+    """A transient progress bar on stderr (done/total, rate), or None where none is wanted."""
+    err = stderr()
+    if not (enabled and bar_wanted(err)):
+        yield None
+        return
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), _Rate())
+    with Bar(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -11,17 +11,18 @@ import typer
 from rich.text import Text
 
 from netgen import api
-from netgen.cli.common import DebugOpt, JsonOpt, run
-from netgen.cli.console import print_json, stderr, stdout
+from netgen.cli.common import DebugOpt, JsonOpt, VerboseOpt, inventory_path, run
+from netgen.cli.console import print_json, progress_bar, stderr, stdout
 from netgen.core.errors import UsageError, safe_text
 
 PathsArg = Annotated[
-    list[Path],
+    list[Path] | None,
     typer.Argument(
-        help="INVENTORY (compared across git revisions, or with --running), or OLD_DIR NEW_DIR "
-        "(two render output directories).",
+        help="INVENTORY (compared across git revisions, or with --running; default: "
+        "$NETGEN_INVENTORY, else ./inventory.yaml), or OLD_DIR NEW_DIR (two render output "
+        "directories).",
         show_default=False,
-        metavar="INVENTORY | OLD_DIR NEW_DIR",
+        metavar="[INVENTORY | OLD_DIR NEW_DIR]",
     ),
 ]
 FromOpt = Annotated[
@@ -54,7 +55,7 @@ ExitCodeOpt = Annotated[
 
 
 def diff(
-    paths: PathsArg,
+    paths: PathsArg = None,
     old: FromOpt = "HEAD",
     new: ToOpt = None,
     running: RunningOpt = None,
@@ -62,6 +63,7 @@ def diff(
     exit_code: ExitCodeOpt = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Tunnels added/removed/changed, each changed device's config diff with the commands to
     get there (remediation) and back (rollback), and the Cloudflare API bodies to create,
@@ -69,6 +71,8 @@ def diff(
 
     Example: netgen diff inventory.yaml --from v1.2 -o change-1234/
     """
+
+    paths = paths or [inventory_path(None, as_json=as_json)]
 
     def compute() -> Any:
         if running:
@@ -78,12 +82,18 @@ def diff(
         if len(paths) == 2:
             return api.diff_directories(*paths)
         if len(paths) == 1:
-            return api.diff_revisions(paths[0], old, new)
+            return api.diff_revisions(paths[0], old, new, progress)
         raise UsageError.single("NG807", "give INVENTORY, or OLD_DIR NEW_DIR")
 
-    result = run(compute, as_json=as_json, debug=debug)
+    with progress_bar("rendering both sides", enabled=not as_json) as progress:
+        result = run(compute, as_json=as_json, debug=debug, verbose=verbose)
     if out_dir is not None:
-        run(lambda: api.write_device_files(result, out_dir), as_json=as_json, debug=debug)
+        run(
+            lambda: api.write_device_files(result, out_dir),
+            as_json=as_json,
+            debug=debug,
+            verbose=verbose,
+        )
     if as_json:
         print_json(result.to_json())
     else:

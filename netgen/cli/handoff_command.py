@@ -9,12 +9,9 @@ from typing import Annotated
 import typer
 
 from netgen import api
-from netgen.cli.common import DebugOpt, JsonOpt, run
-from netgen.cli.console import print_diagnostics, print_json, stderr
+from netgen.cli.common import DebugOpt, JsonOpt, MaybeInventoryArg, VerboseOpt, inventory_path, run
+from netgen.cli.console import print_diagnostics, print_json, progress_bar, stderr
 
-InventoryArg = Annotated[
-    Path, typer.Argument(help="The inventory YAML.", show_default=False, metavar="INVENTORY")
-]
 OutOpt = Annotated[
     Path,
     typer.Option("--output", "-o", help="Directory for the packets (DIR/<site>/).", metavar="DIR"),
@@ -56,8 +53,8 @@ PaperOpt = Annotated[
 
 
 def handoff(
-    inventory: InventoryArg,
     out_dir: OutOpt,
+    inventory: MaybeInventoryArg = None,
     site: SiteOpt = None,
     pdf: PdfOpt = False,
     from_rev: FromOpt = None,
@@ -65,6 +62,7 @@ def handoff(
     paper: PaperOpt = Paper.a4,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Per site: index.html (diagram, tunnels, pre-checks, config in paste order with copy
     buttons, verification, rollback, troubleshooting, checksums), configs/ with SHA256SUMS,
@@ -72,23 +70,27 @@ def handoff(
 
     Example: netgen handoff inventory.yaml -o packets/ --site nyc01 --pdf
     """
-    result = run(
-        lambda: api.handoff(
-            inventory,
-            out_dir,
-            sites=site or [],
-            pdf=pdf,
-            from_rev=from_rev,
-            include_secrets=include_secrets,
-            paper=paper.value,
-        ),
-        as_json=as_json,
-        debug=debug,
-    )
+    inventory = inventory_path(inventory, as_json=as_json)
+    with progress_bar("writing packets", enabled=not as_json) as progress:
+        result = run(
+            lambda: api.handoff(
+                inventory,
+                out_dir,
+                sites=site or [],
+                pdf=pdf,
+                from_rev=from_rev,
+                include_secrets=include_secrets,
+                paper=paper.value,
+                progress=progress,
+            ),
+            as_json=as_json,
+            debug=debug,
+            verbose=verbose,
+        )
     if as_json:
         print_json(result.to_json())
     else:
-        print_diagnostics(result.diagnostics)
+        print_diagnostics(result.diagnostics, verbose=verbose)
     stderr().print(
         f"wrote handoff packets for {len(result.sites)} site(s) to {out_dir}"
         f" ({len(result.files)} files)",

@@ -16,24 +16,35 @@ from netgen.cli.common import (
 from netgen.cli.console import (
     print_json,
     stderr,
-    write_lines,
 )
 from netgen.core.errors import safe_text
 
 
 def lint(
     configs: Annotated[
-        list[Path], typer.Argument(help="Router config files (one device).", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="Router config files (one device).", show_default=False, metavar="CONFIG..."
+        ),
     ],
-    vendor: Annotated[str, typer.Option("--vendor", help="Vendor id (netgen vendors).")],
+    vendor: Annotated[
+        str, typer.Option("--vendor", help="Vendor id (netgen vendors).", metavar="VENDOR")
+    ],
     inventory: Annotated[
         Path | None,
-        typer.Option("--inventory", help="Cross-check endpoints, identities and /31s."),
+        typer.Option(
+            "--inventory",
+            help="Cross-check endpoints, identities and /31s.",
+            metavar="INVENTORY",
+        ),
     ] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Check router configs against Cloudflare's tunnel rules (exit 1 on errors)."""
+    """Check router configs against Cloudflare's tunnel rules (exit 1 on errors).
+
+    Example: netgen lint out/sites/nyc01/nyc01-edge1.ios --vendor cisco_iosxe
+    """
     result = run(
         lambda: api.lint_configs(list(configs), vendor, inventory), as_json=as_json, debug=debug
     )
@@ -42,9 +53,9 @@ def lint(
     err = stderr()
     for finding in result.findings:
         err.print(safe_text(finding.format()), markup=False)
-    if not as_json:
-        write_lines(
-            f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
-            f"{len(configs)} file(s)\n"
-        )
+    err.print(
+        f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
+        f"{len(configs)} file(s)",
+        markup=False,
+    )
     raise typer.Exit(result.exit_code)

@@ -14,6 +14,9 @@ from netgen.cli.common import (
     DebugOpt,
     InventoryArg,
     JsonOpt,
+    MaybeInventoryArg,
+    VerboseOpt,
+    inventory_path,
     notify,
     read_psk_from_stdin,
     run,
@@ -24,6 +27,7 @@ from netgen.cli.console import (
     print_table,
     write_lines,
 )
+from netgen.cli.help import NetgenCommand, NetgenGroup
 from netgen.core.documents import read_bytes
 from netgen.core.limits import MAX_DOCUMENT_BYTES
 
@@ -33,7 +37,9 @@ def import_(
     responses: Annotated[
         list[str],
         typer.Argument(
-            help="Saved API responses (JSON files), or - for stdin.", show_default=False
+            help="Saved API responses (JSON files), or - for stdin.",
+            show_default=False,
+            metavar="RESPONSE...",
         ),
     ],
     adopt: Annotated[
@@ -41,8 +47,12 @@ def import_(
     ] = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Merge saved Cloudflare API responses into the lock (PSKs into the secrets store)."""
+    """Merge saved Cloudflare API responses into the lock (PSKs into the secrets store).
+
+    Example: netgen import inventory.yaml responses/*.json
+    """
 
     def read_all() -> list[tuple[str, bytes]]:
         out = []
@@ -58,6 +68,7 @@ def import_(
         lambda: api.import_responses(inventory, read_all(), adopt=adopt, notify=notify),
         as_json=as_json,
         debug=debug,
+        verbose=verbose,
     )
     if as_json:
         print_json(result.to_json())
@@ -66,22 +77,27 @@ def import_(
             write_lines(change + "\n")
         if not result.changes:
             write_lines("nothing to change\n")
-    print_diagnostics(result.diagnostics)
+    print_diagnostics(result.diagnostics, verbose=verbose)
 
 
 secrets_app = typer.Typer(
+    cls=NetgenGroup,
     help="PSKs: list fingerprints, set from stdin, generate. Values are never printed.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-@secrets_app.command("list")
+@secrets_app.command("list", cls=NetgenCommand)
 def secrets_list(
-    inventory: InventoryArg, as_json: JsonOpt = False, debug: DebugOpt = False
+    inventory: MaybeInventoryArg = None, as_json: JsonOpt = False, debug: DebugOpt = False
 ) -> None:
-    """Tunnel, source, fingerprint and age of every PSK (never the value)."""
-    listing = run(lambda: api.secrets_list(inventory), as_json=as_json, debug=debug)
+    """Tunnel, source, fingerprint and age of every PSK (never the value).
+
+    Example: netgen secrets list inventory.yaml
+    """
+    path = inventory_path(inventory, as_json=as_json)
+    listing = run(lambda: api.secrets_list(path), as_json=as_json, debug=debug)
     if as_json:
         print_json(
             {"secrets": listing.rows, "diagnostics": [d.to_json() for d in listing.diagnostics]}
@@ -104,14 +120,19 @@ def secrets_list(
     print_diagnostics(listing.diagnostics)
 
 
-@secrets_app.command("set")
+@secrets_app.command("set", cls=NetgenCommand)
 def secrets_set(
     inventory: InventoryArg,
-    tunnel: Annotated[str, typer.Argument(help="The IPsec tunnel.", show_default=False)],
+    tunnel: Annotated[
+        str, typer.Argument(help="The IPsec tunnel.", show_default=False, metavar="TUNNEL")
+    ],
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Store a PSK for TUNNEL, read from stdin (never from the command line)."""
+    """Store a PSK for TUNNEL, read from stdin (never from the command line).
+
+    Example: netgen secrets set inventory.yaml nyc01_1a_cf1 < psk.txt
+    """
     change, diags = run(
         lambda: api.secrets_set(inventory, tunnel, read_psk_from_stdin(), notify=notify),
         as_json=as_json,
@@ -124,12 +145,14 @@ def secrets_set(
     print_diagnostics(diags)
 
 
-@secrets_app.command("generate")
+@secrets_app.command("generate", cls=NetgenCommand)
 def secrets_generate(
     inventory: InventoryArg,
     tunnels: Annotated[
         list[str] | None,
-        typer.Argument(help="Tunnels (default: every IPsec tunnel without a PSK)."),
+        typer.Argument(
+            help="Tunnels (default: every IPsec tunnel without a PSK).", metavar="[TUNNEL]..."
+        ),
     ] = None,
     show_request_body: Annotated[
         bool,
@@ -141,7 +164,10 @@ def secrets_generate(
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Generate strong random PSKs for Cloudflare's "use my own pre-shared key" flow."""
+    """Generate strong random PSKs for Cloudflare's "use my own pre-shared key" flow.
+
+    Example: netgen secrets generate inventory.yaml nyc01_1a_cf1
+    """
     result = run(
         lambda: api.secrets_generate(inventory, tunnels or [], notify=notify),
         as_json=as_json,

@@ -19,6 +19,7 @@ CODES: Final[dict[str, str]] = {
     "NG107": "file larger than netgen reads",
     "NG108": "document nested too deeply",
     "NG109": "value too long",
+    "NG110": "no inventory given (no INVENTORY, NETGEN_INVENTORY or ./inventory.yaml)",
     # NG2xx: inventory schema
     "NG201": "unknown key",
     "NG202": "missing required field",
