@@ -67,6 +67,7 @@ def write_fleet(directory: Path, devices: int, vendors: list[str]) -> Path:
         wb = IPv4Address(int(IPv4Address("12.0.0.0")) + 2 * i)
         lines += [
             f"  - name: site{i:05d}",
+            f"    tunnel_prefix: s{i}",  # site00086_1a_cf1 would exceed Cloudflare's 15 chars
             f'    address: "{i} Benchmark Road"',
             f"    lan_prefixes: [{lan}]",
             "    devices:",

@@ -5,12 +5,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jinja2.sandbox import SandboxedEnvironment
+
 from netgen import __version__
+from netgen.api.parallel import render_parallel, selected_devices, worth_it
 from netgen.api.session import (
     Session,
     check_state_files,
@@ -27,12 +31,33 @@ from netgen.core.files import (
     Notify,
     writer_lock,
 )
+from netgen.core.git import exposure
 from netgen.core.progress import Progress
-from netgen.plan.model import PlanInputs
+from netgen.plan.model import DevicePlan, PlanInputs
 from netgen.plan.reveal import reveal_psks
 from netgen.render.environment import RenderedFile, make_environment, render_with_digest
-from netgen.render.output import diff_tree, json_lines_array, manifest_file, write_tree
-from netgen.render.output_dir import MANIFEST, owned_files, prepare_output, read_owned
+from netgen.render.incremental import (
+    NOTHING,
+    Previous,
+    device_key,
+    input_digest,
+    previous_render,
+    vendor_digest,
+)
+from netgen.render.output import (
+    diff_tree,
+    diff_tree_streaming,
+    json_lines_array,
+    manifest_file,
+    write_tree,
+)
+from netgen.render.output_dir import (
+    MANIFEST,
+    owned_files,
+    prepare_output,
+    read_nofollow,
+    read_owned,
+)
 
 # -- render --------------------------------------------------------------------------------
 
@@ -47,6 +72,8 @@ class RenderResult:
     lock_written: bool = False
     # MANIFEST entries of a streamed write (files then holds no contents)
     entries: list[dict[str, Any]] = field(default_factory=list)
+    # files compared by a streamed --check
+    checked: int = 0
 
     def manifest(self) -> list[dict[str, Any]]:
         """Path, sha256, size and secret mark of every file (MANIFEST.json included)."""
@@ -83,13 +110,37 @@ class RenderJob:
     keep: Callable[[str, str], bool]
     manifest_header: dict[str, Any]
     progress: Progress | None = None
+    # the previous render of the output directory: devices whose inputs did not change are
+    # read back from there instead of rendered (see netgen.render.incremental)
+    previous: Previous = NOTHING
+    source: Path | None = None
+    count: int = 0  # files yielded so far (device files and payloads)
+    jobs: int = 1  # worker processes (netgen.api.parallel)
+    _vendor_digests: dict[str, str] = field(default_factory=dict)
 
-    def device_count(self) -> int:
-        return sum(
-            self.keep(site.name, device.name)
-            for site in self.inputs.inventory.sites
-            for device in site.devices
-        )
+    def device_files(
+        self, env: SandboxedEnvironment, plan: DevicePlan, digests: dict[str, str]
+    ) -> list[RenderedFile]:
+        """One device's files: read back from the previous output when its inputs did not
+        change, else rendered; its input digest goes into ``digests``."""
+        inputs, registry = self.inputs, self.session.registry
+        vendor = registry.vendors[plan.vendor]
+        if plan.vendor not in self._vendor_digests:
+            self._vendor_digests[plan.vendor] = vendor_digest(registry, vendor)
+        key = device_key(plan.site_name, plan.device)
+        digests[key] = input_digest(plan, self._vendor_digests[plan.vendor])
+        reveal = inputs.reveal_secrets and bool(inputs.psks)
+        kept = None if reveal else self._unchanged(key, digests[key])
+        if kept is not None:
+            return kept
+        revealed = reveal_psks(plan, inputs.psks, vendor) if reveal else None
+        return render_with_digest(env, vendor, plan, revealed)
+
+    def _unchanged(self, key: str, digest: str) -> list[RenderedFile] | None:
+        entries = self.previous.reusable(key, digest)
+        if entries is None or self.source is None:
+            return None
+        return _read_back(self.source, entries)
 
     def files(self) -> Iterator[RenderedFile]:
         """Every selected device's files, then the API payloads (not MANIFEST.json).
@@ -98,19 +149,43 @@ class RenderJob:
         raised together after the last one (writers stage their output, so nothing lands).
         """
         inputs, registry = self.inputs, self.session.registry
-        env = make_environment(registry.templates_root)
-        reveal = inputs.reveal_secrets and bool(inputs.psks)
-        total = self.device_count() if self.progress else 0
-        with paused_gc():
-            for done, plan in enumerate(iter_device_plans(inputs, self.keep), 1):
-                vendor = registry.vendors[plan.vendor]
-                revealed = reveal_psks(plan, inputs.psks, vendor) if reveal else None
-                yield from render_with_digest(env, vendor, plan, revealed)
-                if self.progress:
-                    self.progress(done, total)
+        digests: dict[str, str] = {}
+        self.manifest_header["devices"] = digests  # complete once every file was yielded
+        selection = selected_devices(self)
+        if worth_it(self.jobs, len(selection)):
+            yield from render_parallel(self, selection, self.jobs)
+        else:
+            env = make_environment(registry.templates_root)
+            total = len(selection)
+            with paused_gc():
+                for done, plan in enumerate(iter_device_plans(inputs, self.keep), 1):
+                    files = self.device_files(env, plan, digests)
+                    self.count += len(files)
+                    yield from files
+                    if self.progress:
+                        self.progress(done, total)
         payloads = build_payloads(inputs.inventory, self.session.allocation)
         for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
+            self.count += 1
             yield RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key]))
+
+
+def _read_back(source: Path, entries: list[dict[str, Any]]) -> list[RenderedFile] | None:
+    """A device's files from the previous output, if each is still exactly what MANIFEST.json
+    says was written (a hand edit makes the device render again)."""
+    out = []
+    for entry in entries:
+        if entry.get("secret"):
+            return None  # never carry revealed PSKs into another render
+        try:
+            data = read_nofollow(source / str(entry["path"]))
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            return None
+        path = source / str(entry["path"])
+        out.append(RenderedFile(str(entry["path"]), data, False, os.access(path, os.X_OK), path))
+    return out
 
 
 def render_job(
@@ -122,6 +197,8 @@ def render_job(
     reveal_secrets: bool = False,
     allow_placeholders: bool = False,
     progress: Progress | None = None,
+    previous_output: Path | None = None,
+    jobs: int = 1,
 ) -> RenderJob:
     site_set, device_set = set(sites), set(devices)
     _check_filters(session, site_set, device_set)
@@ -142,7 +219,8 @@ def render_job(
             },
         },
     }
-    return RenderJob(session, inputs, keep, header, progress)
+    previous = previous_render(previous_output)
+    return RenderJob(session, inputs, keep, header, progress, previous, previous_output, jobs=jobs)
 
 
 def render_files(
@@ -154,6 +232,7 @@ def render_files(
     reveal_secrets: bool = False,
     allow_placeholders: bool = False,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> list[RenderedFile]:
     """Render every selected device, the API payloads and MANIFEST.json, in memory."""
     job = render_job(
@@ -164,6 +243,7 @@ def render_files(
         reveal_secrets=reveal_secrets,
         allow_placeholders=allow_placeholders,
         progress=progress,
+        jobs=jobs,
     )
     files = list(job.files())
     files.append(manifest_file(files, job.manifest_header))
@@ -208,6 +288,7 @@ def render(
     force: bool = False,
     notify: Notify | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> RenderResult:
     """Render to ``out_dir`` (atomically), or compare with it when ``check``; ``out_dir=None``
     renders in memory only (the CLI's ``-o -``).
@@ -229,8 +310,15 @@ def render(
         "reveal_secrets": reveal_secrets,
         "allow_placeholders": allow_placeholders,
         "progress": progress,
+        "jobs": jobs,
     }
     target = None if out_dir is None else Path(out_dir)
+    if reveal_secrets and target is not None and not check and not force:
+        found = exposure(target)
+        if found is not None:
+            raise UserError.single(
+                "NG905", found.message, file=str(found.directory), hint=found.hint
+            )
     if target is None or check:  # reads only (works in a read-only checkout)
         check_state_files(Path(inventory), clean=False)
         return _render(inventory, target, psks, options, check=check, force=force, notify=notify)
@@ -260,8 +348,9 @@ def _render(
     lock_written = session.allocation.changed
     filtered = bool(options["sites"] or options["devices"])
     if target is not None and not check and not filtered:
-        # the common case streams: one device in memory at a time
-        job = render_job(session, **options)
+        # the common case streams: one device in memory at a time; devices whose inputs did
+        # not change since the previous render are read back instead of rendered
+        job = render_job(session, **options, previous_output=prepare_output(target, notify))
         entries = write_tree(
             target,
             job.files(),
@@ -271,6 +360,13 @@ def _render(
             notify=notify,
         )
         return RenderResult([], target, True, [], session.diagnostics, lock_written, entries)
+    if target is not None and check and not filtered:
+        # streamed too: unchanged devices are read back and compared, never held all at once
+        real = prepare_output(target, notify)
+        owned_files(real, force=True)
+        job = render_job(session, **options, previous_output=real)
+        drift = diff_tree_streaming(real, job.files(), job.manifest_header)
+        return RenderResult([], target, False, drift, session.diagnostics, False, [], job.count)
     files = render_files(session, **options)
     if target is None:
         return RenderResult(files, None, False, diagnostics=session.diagnostics)

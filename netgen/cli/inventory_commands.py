@@ -9,6 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from netgen import api
+from netgen.api.editor import init_project, schema_text
+from netgen.api.parallel import available_cpus
 from netgen.cli.common import (
     DebugOpt,
     JsonOpt,
@@ -29,21 +31,47 @@ from netgen.cli.console import (
     write_lines,
 )
 from netgen.core.errors import Diagnostic
-from netgen.render.starter import write_starter
 
 
 def init(
-    directory: Annotated[Path, typer.Argument(help="Where to write inventory.yaml.")] = Path(),
+    directory: Annotated[
+        Path, typer.Argument(help="Where to write inventory.yaml.", metavar="DIRECTORY")
+    ] = Path(),
     force: Annotated[bool, typer.Option(help="Overwrite an existing inventory.yaml.")] = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Write a commented starter inventory."""
-    path = run(lambda: write_starter(directory, force=force), as_json=as_json, debug=debug)
+    """Write a commented starter inventory, its JSON Schema (editors complete and check fields
+    as you type) and a .gitignore for the secrets store and output directories.
+
+    Example: netgen init wan/
+    """
+    result = run(lambda: init_project(directory, force=force), as_json=as_json, debug=debug)
     if as_json:
-        print_json({"ok": True, "inventory": str(path)})
-    else:
-        write_lines(f"wrote {path}\nnext: netgen validate {path}\n")
+        print_json(
+            {
+                "ok": True,
+                "inventory": str(result.inventory),
+                "schema": str(result.schema),
+                "gitignore": str(result.gitignore),
+                "gitignore_created": result.gitignore_created,
+                "gitignore_added": list(result.gitignore_added),
+            }
+        )
+        return
+    for path in result.written:
+        write_lines(f"wrote {path}\n")
+    if result.gitignore_added and not result.gitignore_created:
+        write_lines(f"appended to .gitignore: {', '.join(result.gitignore_added)}\n")
+    stderr().print(f"next: netgen validate {result.inventory}", markup=False)
+
+
+def schema() -> None:
+    """Print the inventory's JSON Schema (for editors and CI checks).
+
+    Example: netgen schema > netgen.schema.json
+    """
+    write_lines(schema_text())
 
 
 def validate(
@@ -197,6 +225,16 @@ PlaceholdersOpt = Annotated[
     bool,
     typer.Option("--allow-placeholders", help="Render even when API identities are missing."),
 ]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        help="Worker processes (default: the CPUs available); output is identical with 1.",
+        metavar="N",
+        min=1,
+    ),
+]
 ForceOpt = Annotated[
     bool,
     typer.Option(
@@ -216,6 +254,7 @@ def render(
     reveal_secrets: RevealOpt = False,
     allow_placeholders: PlaceholdersOpt = False,
     force: ForceOpt = False,
+    jobs: JobsOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
@@ -241,6 +280,7 @@ def render(
                 force=force,
                 notify=notify,
                 progress=progress,
+                jobs=jobs or available_cpus(),
             ),
             as_json=as_json,
             debug=debug,
@@ -260,7 +300,8 @@ def _report_render(result: Any, output: str, *, check: bool, as_json: bool, verb
         for path, change in result.drift:
             write_lines(f"{change}: {path}\n")
     if not as_json and check and not result.drift:
-        stderr().print(f"no drift in {len(result.files)} files", markup=False)
+        compared = result.checked or len(result.files)
+        stderr().print(f"no drift in {compared} files", markup=False)
     elif not as_json and not check:
         stderr().print(f"wrote {len(result.manifest())} files to {result.out_dir}", markup=False)
     if result.lock_written:

@@ -121,4 +121,5 @@ CODES: Final[dict[str, str]] = {
     "NG902": "rendered output differs from the directory (drift)",
     "NG903": "another netgen command holds the writer lock (waiting timed out)",
     "NG904": "lock or secrets file is a symlink that does not lead to a regular file",
+    "NG905": "revealed PSKs would be written where git tracks them",
 }

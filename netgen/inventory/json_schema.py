@@ -80,9 +80,9 @@ FIELD_DOCS: Final[dict[str, FieldDoc]] = {
     ),
     "cloudflare.endpoints[].address": FieldDoc("The Cloudflare Anycast IPv4 address."),
     "cloudflare.interface_pool": FieldDoc(
-        "Networks the tunnel /31s are allocated from: inside 10/8, 172.16/12, 192.168/16 or "
-        "169.254.240.0/20 (NG315), no host bits (NG312), no overlap with each other (NG316) or "
-        "a LAN (NG314).",
+        "Networks the tunnel /31s are allocated from: inside "
+        + ", ".join(str(n) for n in facts.INTERFACE_RANGES)
+        + " (NG315), no host bits (NG312), no overlap with each other (NG316) or a LAN (NG314).",
         default=[],
     ),
     "cloudflare.advertised_prefixes": FieldDoc(

@@ -31,6 +31,9 @@ class RenderedFile:
     content: bytes
     secret: bool = False
     executable: bool = False
+    # the same bytes already on disk (a device read back from the previous output): writers
+    # may hard-link it instead of writing the content again
+    source: Path | None = None
 
 
 class NoneInOutputError(Exception):

@@ -119,6 +119,9 @@ def write_tree(
             )
             entries += _write_files(staging, [manifest])
         os.chmod(staging, 0o755)
+        if manifest_header is not None and _same_manifest(staging, out_dir, entries):
+            shutil.rmtree(staging, ignore_errors=True)  # nothing changed: leave it as it is
+            return sorted(entries, key=lambda e: e["path"])
         crash_point("output:staged")
         if before_swap is not None:
             before_swap()
@@ -143,12 +146,23 @@ def _write_files(root: Path, files: Iterable[RenderedFile]) -> list[dict[str, An
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _mode(f))
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), _mode(f))  # whatever the umask
-            fh.write(f.content)
+        if not (f.source is not None and _linked(f.source, target)):
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _mode(f))
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), _mode(f))  # whatever the umask
+                fh.write(f.content)
         entries.append(_entry(f))
     return entries
+
+
+def _linked(source: Path, target: Path) -> bool:
+    """Hard-link an unchanged file of the previous output into the staging tree (same
+    filesystem: both sit in the output's parent directory); False to write it instead."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
 
 
 def _entry(f: RenderedFile) -> dict[str, Any]:
@@ -158,6 +172,29 @@ def _entry(f: RenderedFile) -> dict[str, Any]:
         "size": len(f.content),
         "secret": f.secret,
     }
+
+
+def _same_manifest(staging: Path, out_dir: Path, entries: list[dict[str, Any]]) -> bool:
+    """The new MANIFEST.json equals the one in place and every file in place is exactly what
+    was just staged (same paths, same SHA-256; a hard-linked file is the same inode): the
+    render changes nothing."""
+    try:
+        new = read_nofollow(staging / MANIFEST)
+        if read_nofollow(out_dir / MANIFEST) != new:
+            return False
+        regular, other = _scan(out_dir)
+        wanted = {e["path"]: e["sha256"] for e in entries if e["path"] != MANIFEST}
+        if other or sorted(regular) != sorted([*wanted, MANIFEST]):
+            return False
+        for path, digest in wanted.items():
+            old, staged = out_dir / path, staging / path
+            if os.path.samefile(old, staged):
+                continue
+            if hashlib.sha256(read_nofollow(old)).hexdigest() != digest:
+                return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
@@ -228,3 +265,36 @@ def diff_tree(out_dir: Path, files: Iterable[RenderedFile]) -> list[tuple[str, s
         elif existing[path] != wanted[path]:
             out.append((path, "changed"))
     return out
+
+
+def _compare(
+    out_dir: Path, path: str, content: bytes, regular: set[str], odd: set[str]
+) -> tuple[str, str] | None:
+    if path in odd:
+        return (path, "changed")
+    if path not in regular:
+        return (path, "missing")
+    return (path, "changed") if read_nofollow(out_dir / path) != content else None
+
+
+def diff_tree_streaming(
+    out_dir: Path, files: Iterable[RenderedFile], manifest_header: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """:func:`diff_tree` for a stream of files (one device in memory at a time), MANIFEST.json
+    built from them and ``manifest_header`` (read after the stream ends) compared last."""
+    regular, other = _scan(out_dir)
+    on_disk, odd = set(regular), set(other)
+    seen: set[str] = set()
+    entries: list[dict[str, Any]] = []
+    out: list[tuple[str, str]] = []
+    for f in files:
+        seen.add(f.path)
+        entries.append(_entry(f))
+        if (found := _compare(out_dir, f.path, f.content, on_disk, odd)) is not None:
+            out.append(found)
+    body = {**manifest_header, "files": sorted(entries, key=lambda e: e["path"])}
+    seen.add(MANIFEST)
+    if (found := _compare(out_dir, MANIFEST, json_bytes(body), on_disk, odd)) is not None:
+        out.append(found)
+    out += [(path, "extra") for path in (on_disk | odd) - seen]
+    return sorted(out)

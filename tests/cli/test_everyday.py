@@ -171,3 +171,30 @@ def test_plan_exit_code_and_lint_summary_on_stderr(fleet: Path, tmp_path: Path) 
     lint = run("lint", config, "--vendor", "cisco_iosxe")
     assert re.search(r"\d+ error\(s\), \d+ warning\(s\) in 1 file", lint.stderr)
     assert "error(s)" not in lint.stdout
+
+
+def test_init_writes_schema_modeline_and_gitignore(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+
+    out = run("init", tmp_path / "wan")
+    assert out.returncode == 0, out.stderr
+    inventory = (tmp_path / "wan" / "inventory.yaml").read_text()
+    assert inventory.startswith("# yaml-language-server: $schema=./netgen.schema.json\n")
+    schema = json.loads((tmp_path / "wan" / "netgen.schema.json").read_text())
+    assert json.loads(run("schema").stdout) == schema
+    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(inventory))
+    ignored = (tmp_path / "wan" / ".gitignore").read_text().splitlines()
+    assert "netgen.secrets.yaml" in ignored and "out/" in ignored
+
+
+def test_revealed_psks_never_land_where_git_tracks_them(fleet: Path, tmp_path: Path) -> None:
+    repo = fleet.parent
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    out = run("render", fleet, "-o", repo / "out", "--reveal-secrets", "--allow-placeholders")
+    assert out.returncode == 1 and "NG905" in out.stderr and "out/" in out.stderr
+    assert not (repo / "out").exists()
+    (repo / ".gitignore").write_text("out/\n")
+    out = run("render", fleet, "-o", repo / "out", "--reveal-secrets", "--allow-placeholders")
+    assert out.returncode == 0, out.stderr

@@ -370,11 +370,6 @@ def test_example_error_is_what_validate_prints(example_error: tuple[str, Step]) 
         assert line in printed, step.describe()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/quickstart.md shows the NG320 example at plan/inventory.yaml:23:11; the "
-    "starter puts isp-a's address elsewhere (netgen init's template): fix the page",
-)
 def test_example_error_location_matches_the_starter(example_error: tuple[str, Step]) -> None:
     block, step = example_error
     assert block.splitlines()[0] in step.stderr.splitlines(), step.describe()

@@ -1,0 +1,78 @@
+"""Skipping devices whose inputs did not change (``render -o DIR`` and ``render --check``).
+
+A device's files depend only on its plan (everything a template reads), its vendor's profile
+and templates, and netgen's version. The **input digest** hashes exactly those; MANIFEST.json
+records it per device (``devices``). On the next render, a device whose digest is unchanged
+and whose files MANIFEST.json lists is not rendered: its files are linked from the previous
+output (``--check`` compares their on-disk SHA-256 with MANIFEST.json instead, so a hand edit is
+still drift). Renders that reveal PSKs never skip (the plan holds placeholders, not PSKs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netgen import __version__
+from netgen.plan.model import DevicePlan
+from netgen.render.output_dir import MANIFEST, read_nofollow
+from netgen.vendors.registry import Registry, VendorProfile
+
+
+def vendor_digest(registry: Registry, vendor: VendorProfile) -> str:
+    """The vendor's profile and every template it can include (its own and the common ones)."""
+    h = hashlib.sha256(__version__.encode() + b"\0")
+    if vendor.path:
+        h.update(Path(vendor.path).read_bytes())
+    for directory in (registry.templates_root / vendor.id, registry.templates_root / "common"):
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                h.update(path.relative_to(registry.templates_root).as_posix().encode() + b"\0")
+                h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def input_digest(plan: DevicePlan, vendor: str) -> str:
+    """Digest of a device's inputs: its plan (a frozen dataclass of plain values, whose repr
+    lists every field) and its vendor's digest."""
+    return hashlib.sha256(f"{vendor}\0{plan!r}".encode()).hexdigest()
+
+
+def device_key(site: str, device: str) -> str:
+    return f"{site}/{device}"
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the previous render of an output directory recorded."""
+
+    digests: dict[str, str]  # device key -> input digest
+    files: dict[str, list[dict[str, Any]]]  # device key -> its MANIFEST entries
+
+    def reusable(self, key: str, digest: str) -> list[dict[str, Any]] | None:
+        entries = self.files.get(key)
+        return entries if entries and self.digests.get(key) == digest else None
+
+
+NOTHING = Previous({}, {})
+
+
+def previous_render(out_dir: Path | None) -> Previous:
+    """The device digests and entries of ``out_dir``'s MANIFEST.json (none if unreadable)."""
+    if out_dir is None:
+        return NOTHING
+    try:
+        data = json.loads(read_nofollow(out_dir / MANIFEST))
+        digests = {str(k): str(v) for k, v in data.get("devices", {}).items()}
+        files: dict[str, list[dict[str, Any]]] = {}
+        for entry in data["files"]:
+            parts = str(entry["path"]).split("/")
+            if len(parts) == 3 and parts[0] == "sites":
+                key = device_key(parts[1], parts[2].split(".", 1)[0])
+                files.setdefault(key, []).append(entry)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return NOTHING
+    return Previous(digests, files)

@@ -1,0 +1,146 @@
+"""Speed must never change output: renders that skip unchanged devices (input digests in
+MANIFEST.json) and renders on several cores are byte-identical to a fresh serial render, for
+random sequences of edits; an unchanged render changes nothing on disk; a hand edit is still
+drift and is repaired."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netgen import api
+from netgen.api import parallel
+from netgen.core.errors import UserError
+from tests.scenarios import SCENARIOS, write_inventory
+
+
+def _fleet(directory: Path, sites: int) -> Path:
+    inv = SCENARIOS["ipsec-dual-isp"]("cisco_iosxe", None)
+    template = inv["sites"][1]
+    vendors = ["cisco_iosxe", "juniper_srx", "vyos", "strongswan"]
+    wan = {
+        "cisco_iosxe": "GigabitEthernet1",
+        "juniper_srx": "ge-0/0/0.0",
+        "vyos": "eth0",
+        "strongswan": "eth0",
+    }
+    for i in range(2, sites):
+        site = yaml.safe_load(yaml.safe_dump(template))
+        vendor = vendors[i % 4]
+        site["name"] = f"s{i:03d}"
+        site["lan_prefixes"] = [f"10.{100 + i}.0.0/16"]
+        site["devices"][0].update(name=f"s{i:03d}-r1", vendor=vendor)
+        site["devices"][0]["wan"][0].update(interface=wan[vendor], address=f"203.0.113.{i}")
+        inv["sites"].append(site)
+    return write_inventory(directory, inv)
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    return _fleet(tmp_path / "plan", 12)
+
+
+def test_an_unchanged_render_touches_nothing(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    api.render(fleet, out)
+    inodes = {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    api.render(fleet, out)
+    assert {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()} == inodes
+
+
+def test_a_hand_edit_is_drift_and_the_next_render_repairs_it(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    api.render(fleet, out)
+    before = _tree(out)
+    victim = next(out.glob("sites/s005/*"))
+    victim.write_bytes(victim.read_bytes() + b"# edited by hand\n")
+    drift = api.render(fleet, out, check=True).drift
+    assert drift == [(victim.relative_to(out).as_posix(), "changed")]
+    api.render(fleet, out)
+    assert _tree(out) == before
+
+
+def test_parallel_render_is_byte_identical(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_DEVICES", 2)
+    api.render(fleet, tmp_path / "serial", jobs=1)
+    api.render(fleet, tmp_path / "parallel", jobs=3)
+    assert _tree(tmp_path / "serial") == _tree(tmp_path / "parallel")
+
+
+def test_parallel_errors_are_the_serial_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_DEVICES", 2)
+    path = _fleet(tmp_path / "plan", 10)
+    (path.parent / "netgen.lock.yaml").unlink()  # identities missing: NG503 on every device
+    found = []
+    for jobs in (1, 2):
+        with pytest.raises(UserError) as err:
+            api.render(path, tmp_path / f"out{jobs}", jobs=jobs)
+        found.append([d.format() for d in err.value.diagnostics])
+        assert not (tmp_path / f"out{jobs}").exists()
+    assert found[0] == found[1] and len(found[0]) > 10
+
+
+EDITS = st.lists(
+    st.tuples(st.sampled_from(["mtu", "remove", "add", "crypto", "nothing"]), st.integers(2, 9)),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _apply(inv: dict[str, Any], edit: str, i: int) -> None:
+    sites = inv["sites"]
+    target = sites[i % len(sites)]
+    if edit == "mtu":
+        target.setdefault("defaults", {})["mtu"] = random.Random(i).choice([1400, 1380, 1420])
+    elif edit == "remove" and len(sites) > 3:
+        sites.remove(target)
+    elif edit == "add":
+        new = yaml.safe_load(yaml.safe_dump(sites[-1]))
+        new["name"] = f"n{i:03d}x{len(sites)}"
+        new["lan_prefixes"] = [f"10.{200 + len(sites)}.{i}.0/24"]
+        new["devices"][0]["name"] = f"{new['name']}-r1"
+        new["devices"][0]["wan"][0]["address"] = f"198.51.100.{len(sites) + i}"
+        sites.append(new)
+    elif edit == "crypto":
+        target.setdefault("defaults", {})["ipsec"] = {"crypto": "cloudflare-cbc"}
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=EDITS, jobs=st.sampled_from([1, 2]))
+def test_incremental_renders_equal_fresh_ones(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int]], jobs: int
+) -> None:
+    base = tmp_path_factory.mktemp("prop")
+    path = _fleet(base / "plan", 8)
+    out = base / "out"
+    api.render(path, out, jobs=jobs)
+    for edit, i in edits:
+        inv = yaml.safe_load(path.read_text())
+        _apply(inv, edit, i)
+        path.write_text(yaml.safe_dump(inv, sort_keys=False))
+        result = api.render(path, out, jobs=jobs, allow_placeholders=True)
+        fresh = base / f"fresh-{len(list(base.iterdir()))}"
+        api.render(path, fresh, jobs=1, allow_placeholders=True)
+        assert _tree(out) == _tree(fresh), (edit, i)
+        assert (
+            result.diagnostics
+            == api.render(path, fresh, check=True, allow_placeholders=True).diagnostics
+        )
