@@ -52,7 +52,7 @@ unit: $(VENV)/.installed-test
 test: lint typecheck unit
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python benchmarks/fleet.py --devices 10000
+	$(BIN)/python benchmarks/table.py --devices 10000
 
 # The CLI reference is generated from the Typer app (tests/docs fails when it is stale).
 docs: $(VENV)/.installed-docs

@@ -8,15 +8,20 @@ responses, and a PSK in a ``psk_generate`` answer never becomes a string netgen 
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Final, Literal
 
-try:
-    import cloudflare
-except ImportError:  # the optional extra netgen[cloudflare] is not installed
-    cloudflare = None  # type: ignore[assignment]
+
+def _sdk() -> ModuleType:
+    """The SDK, imported when a command talks to Cloudflare (it is an optional extra, and
+    importing it costs a third of a second that every other command would pay)."""
+    return importlib.import_module("cloudflare")
+
 
 Kind = Literal["gre_tunnels", "ipsec_tunnels", "routes"]
 KINDS: Final[tuple[Kind, ...]] = ("gre_tunnels", "ipsec_tunnels", "routes")
@@ -54,7 +59,7 @@ class Unavailable:
 
 
 def unavailable() -> Unavailable | None:
-    if cloudflare is None:
+    if importlib.util.find_spec("cloudflare") is None:
         return Unavailable(
             "NG631",
             "the cloudflare package is not installed",
@@ -87,9 +92,11 @@ class CloudClient:
     """The account's Magic tunnels and routes. One instance per command."""
 
     def __init__(self, account_id: str) -> None:
-        assert cloudflare is not None  # checked by unavailable()
         self.account_id = account_id
-        self._sdk = cloudflare.Cloudflare(api_token=os.environ[TOKEN_ENV], max_retries=MAX_RETRIES)
+        self._module = _sdk()  # present: checked by unavailable()
+        self._sdk = self._module.Cloudflare(
+            api_token=os.environ[TOKEN_ENV], max_retries=MAX_RETRIES
+        )
 
     def _resource(self, kind: Kind) -> Any:
         magic = self._sdk.magic_transit
@@ -98,13 +105,13 @@ class CloudClient:
         )
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> bytes:
-        assert cloudflare is not None
+        sdk = self._module
         try:
             response = method(*args, account_id=self.account_id, **kwargs)
             return bytes(response.http_response.content)
-        except cloudflare.APIStatusError as exc:
+        except sdk.APIStatusError as exc:
             raise CloudError(exc.status_code, _errors_of(exc.body)) from None
-        except cloudflare.APIConnectionError as exc:
+        except sdk.APIConnectionError as exc:
             raise CloudError(None, [(None, type(exc).__name__)]) from None
 
     def list_raw(self, kind: Kind) -> bytes:
