@@ -402,5 +402,16 @@ def _keep_unselected(
     new.update((f.path, f) for f in kept)
     header = json.loads(next(f.content for f in files if f.path == MANIFEST))
     header.pop("files", None)
+    # the input digests of the devices kept as they are come from the previous MANIFEST.json
+    kept_devices = {
+        device_key(parts[1], parts[2].split(".", 1)[0])
+        for parts in (f.path.split("/") for f in kept)
+        if len(parts) == 3
+    }
+    old = previous_render(target).digests
+    header["devices"] = {
+        **{k: v for k, v in old.items() if k in kept_devices},
+        **header.get("devices", {}),
+    }
     merged = sorted(new.values(), key=lambda f: f.path)
     return [*merged, manifest_file(merged, header)]

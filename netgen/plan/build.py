@@ -10,7 +10,7 @@ from netgen.cloudflare.crypto import CryptoSuite, is_aead
 from netgen.core.documents import PathKey
 from netgen.core.errors import Diagnostic, InternalError, UserError, shown
 from netgen.inventory.model import Device, Tunnel, WanLink
-from netgen.plan.guard import unprintable_field
+from netgen.plan.guard import all_printable, unprintable_field
 from netgen.plan.identity import ID_FIELDS, PLACEHOLDER_IDS, local_identity
 from netgen.plan.model import (
     DevicePlan,
@@ -397,7 +397,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         verification=tuple(vendor.verification),
         secrets_revealed=False,
     )
-    where = unprintable_field(plan)
+    where = None if all_printable(plan) else unprintable_field(plan)
     if where is not None:
         raise InternalError(f"{where} of {device.name} bypassed the vendor's encoder")
     return plan

@@ -4,6 +4,13 @@ printable (a hit means a field bypassed its vendor's encoder: a bug, exit 70).""
 from __future__ import annotations
 
 
+def all_printable(plan: object) -> bool:
+    """Fast check of a whole plan: ``repr`` escapes exactly the characters ``str.isprintable``
+    refuses (and backslashes), so a repr without a backslash proves every string printable.
+    Only a plan with a backslash somewhere needs the field-by-field walk."""
+    return "\\" not in repr(plan)
+
+
 def unprintable_field(value: object, path: str = "plan") -> str | None:
     """The path of the first string in a plan that could start a new line or carry a control
     character, or None. Every outside string passed an encoder before it got into the plan;

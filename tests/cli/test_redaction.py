@@ -140,6 +140,7 @@ def test_diff_never_shows_a_psk_even_when_it_rotates(workspace: Path, tmp_path: 
     repo = workspace.parent
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "init", "-q"], check=True)
+    (repo / ".gitignore").write_text("old/\nnew/\ntickets/\n")  # revealed renders (NG905)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
     assert run("render", workspace, "-o", tmp_path / "old", "--reveal-secrets").returncode == 0
