@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Mapping
 
 from netgen import __version__
@@ -397,7 +399,8 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         verification=tuple(vendor.verification),
         secrets_revealed=False,
     )
-    where = None if all_printable(plan) else unprintable_field(plan)
+    text = repr(plan)
+    where = None if all_printable(text) else unprintable_field(plan)
     if where is not None:
         raise InternalError(f"{where} of {device.name} bypassed the vendor's encoder")
-    return plan
+    return dataclasses.replace(plan, plan_digest=hashlib.sha256(text.encode()).hexdigest())

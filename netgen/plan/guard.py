@@ -4,11 +4,11 @@ printable (a hit means a field bypassed its vendor's encoder: a bug, exit 70).""
 from __future__ import annotations
 
 
-def all_printable(plan: object) -> bool:
-    """Fast check of a whole plan: ``repr`` escapes exactly the characters ``str.isprintable``
-    refuses (and backslashes), so a repr without a backslash proves every string printable.
-    Only a plan with a backslash somewhere needs the field-by-field walk."""
-    return "\\" not in repr(plan)
+def all_printable(plan_repr: str) -> bool:
+    """Fast check of a whole plan from its ``repr``, which escapes exactly the characters
+    ``str.isprintable`` refuses (and backslashes): a repr without a backslash proves every
+    string printable. Only a plan with a backslash somewhere needs the field-by-field walk."""
+    return "\\" not in plan_repr
 
 
 def unprintable_field(value: object, path: str = "plan") -> str | None:

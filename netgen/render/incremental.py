@@ -36,9 +36,10 @@ def vendor_digest(registry: Registry, vendor: VendorProfile) -> str:
 
 
 def input_digest(plan: DevicePlan, vendor: str) -> str:
-    """Digest of a device's inputs: its plan (a frozen dataclass of plain values, whose repr
-    lists every field) and its vendor's digest."""
-    return hashlib.sha256(f"{vendor}\0{plan!r}".encode()).hexdigest()
+    """Digest of a device's inputs: its plan's digest (of the plan's repr, which lists every
+    field, computed once when the plan is built) and its vendor's digest."""
+    body = plan.plan_digest or hashlib.sha256(repr(plan).encode()).hexdigest()
+    return hashlib.sha256(f"{vendor}\0{body}".encode()).hexdigest()
 
 
 def device_key(site: str, device: str) -> str:
