@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from netgen.api.rendering import render_files
 from netgen.api.session import Session, open_session
 from netgen.core.errors import Diagnostic, UserError
+from netgen.core.git import git_output
 from netgen.core.progress import Progress
 from netgen.remediate import redact_pair, remediate
 from netgen.render.output import read_tree
@@ -122,7 +122,7 @@ def _redact_revealed(old: Side, new: Side, registry: Registry) -> None:
 
 
 def _repository(path: Path) -> tuple[Path, str]:
-    found = _git(path.parent, "rev-parse", "--show-toplevel")
+    found = git_output(path.parent, "rev-parse", "--show-toplevel")
     if found is None:
         raise UserError.single(
             "NG802",
@@ -130,20 +130,15 @@ def _repository(path: Path) -> tuple[Path, str]:
             file=path,
             hint="commit the inventory and its lock, or compare two output directories",
         )
-    root = Path(found.strip())
+    root = Path(found.decode().strip())
     return root, path.relative_to(root).as_posix()
-
-
-def _git(cwd: Path, *args: str) -> str | None:
-    run = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True)
-    return run.stdout if run.returncode == 0 else None
 
 
 def _side_at(
     root: Path, rel: str, rev: str, directory: Path, progress: Progress | None = None
 ) -> Side:
     """The inventory and lock as they are at ``rev``, written out and rendered."""
-    text = _git(root, "show", f"{rev}:{rel}")
+    text = git_output(root, "show", f"{rev}:{rel}")
     if text is None:
         raise UserError.single(
             "NG803",
@@ -152,21 +147,16 @@ def _side_at(
             hint="give a revision git knows (`git log`) in which the inventory exists",
         )
     directory.mkdir(parents=True)
-    (directory / "inventory.yaml").write_text(text)
+    (directory / "inventory.yaml").write_bytes(text)
     lock_rel = str(Path(rel).parent / LOCK_NAME)
-    lock = _git(root, "show", f"{rev}:{lock_rel}")
+    lock = git_output(root, "show", f"{rev}:{lock_rel}")
     if lock is not None:
-        (directory / LOCK_NAME).write_text(lock)
-    store = _git_bytes(root, f"{rev}:{Path(rel).parent / STORE_NAME}")
+        (directory / LOCK_NAME).write_bytes(lock)
+    store = git_output(root, "show", f"{rev}:{Path(rel).parent / STORE_NAME}")
     side = _side(directory / "inventory.yaml", rev, progress=progress)
     if store is not None:
         side.psk_store = _fingerprints(parse_store(store, STORE_NAME))
     return side
-
-
-def _git_bytes(root: Path, spec: str) -> bytes | None:
-    run = subprocess.run(["git", "-C", str(root), "show", spec], capture_output=True)
-    return run.stdout if run.returncode == 0 else None
 
 
 def _fingerprints(store: Any) -> dict[str, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from netgen.api.rendering import render_files
 from netgen.api.session import Session, iter_device_plans, open_session, plan_inputs
 from netgen.api.state import resolve_secrets
 from netgen.core.errors import Diagnostic, Position, Severity, UserError
+from netgen.core.git import git_output
 from netgen.core.progress import Progress
 from netgen.core.resources import data_dir
 from netgen.handoff.packet import (
@@ -165,18 +165,13 @@ def _rollbacks_from(inventory: Path, rev: str) -> dict[str, list[str]]:
     return {d["device"]: d["rollback"] for d in result.devices}
 
 
-def _git(directory: Path, *args: str) -> str | None:
-    run = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True)
-    return run.stdout.strip() if run.returncode == 0 else None
-
-
 def _meta(inventory: Path) -> Meta:
-    commit = _git(inventory.parent, "rev-parse", "--short=12", "HEAD")
+    commit = git_output(inventory.parent, "rev-parse", "--short=12", "HEAD")
     if commit is None:
         revision = "not in a git repository"
     else:
-        dirty = _git(inventory.parent, "status", "--porcelain", "--", inventory.name)
-        revision = f"git {commit}" + (" + uncommitted changes" if dirty else "")
+        dirty = git_output(inventory.parent, "status", "--porcelain", "--", inventory.name)
+        revision = f"git {commit.decode().strip()}" + (" + uncommitted changes" if dirty else "")
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return Meta(

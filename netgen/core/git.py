@@ -63,6 +63,13 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes] | Non
         return None
 
 
+def git_output(directory: Path, *args: str) -> bytes | None:
+    """What ``git ARGS`` prints in ``directory``, or None when git is missing, fails or times
+    out (the same isolated environment as every question this module asks git)."""
+    run = _git(list(args), directory)
+    return run.stdout if run is not None and run.returncode == 0 else None
+
+
 def _existing_dir(path: Path) -> Path | None:
     """``path`` or its nearest ancestor that exists as a directory (git needs a cwd)."""
     for candidate in (path, *path.parents):
