@@ -132,21 +132,13 @@ def _envelope(kind: Kind, items: list[dict[str, Any]]) -> bytes:
     return json.dumps(body).encode()
 
 
-def _known_ids(session: Session) -> dict[str, str]:
-    return {
-        n: e.cloudflare.id
-        for n, e in session.allocation.lock.tunnels.items()
-        if e.cloudflare and e.cloudflare.id
-    }
-
-
 def _adopt_new(
     inventory: str | Path, session: Session, live: dict[Kind, list[dict[str, Any]]], adopt: bool
 ) -> bool:
     """Import live tunnels the inventory names but the lock has no id for (made by hand, or by
     an apply interrupted before its lock write): their ids, identities and, with ``adopt``,
     Cloudflare's interface addresses. True when something was imported."""
-    known = _known_ids(session)
+    known = session.allocation.lock.cloudflare_ids()
     names = set(session.loaded.inventory.tunnels)
     sources = []
     for kind in TUNNEL_KINDS:
@@ -160,13 +152,12 @@ def _adopt_new(
 
 def plan_changes(session: Session, live: dict[Kind, list[dict[str, Any]]]) -> ChangeSet:
     desired = build_payloads(session.loaded.inventory, session.allocation)
-    lock = session.allocation.lock.tunnels
+    lock = session.allocation.lock
+    known = lock.cloudflare_ids()
     interfaces: list[IPv4Interface] = [
-        e.interface_address for n, e in lock.items() if n in _known_ids(session)
+        e.interface_address for n, e in lock.tunnels.items() if n in known
     ] + [IPv4Interface(b["interface_address"]) for k in TUNNEL_KINDS for b in desired.get(k, [])]
-    return compute(
-        desired, live, managed_ids=set(_known_ids(session).values()), managed_interfaces=interfaces
-    )
+    return compute(desired, live, managed_ids=set(known.values()), managed_interfaces=interfaces)
 
 
 def apply(

@@ -172,11 +172,7 @@ def _side(
         label,
         {f.path: f.content for f in files},
         _tunnel_fields(session),
-        {
-            n: e.cloudflare.id
-            for n, e in session.lock.tunnels.items()
-            if e.cloudflare and e.cloudflare.id
-        },
+        session.lock.cloudflare_ids(),
         psk_lock={
             n: f"generated {e.cloudflare.psk_generated_on}"
             for n, e in session.allocation.lock.tunnels.items()

@@ -175,5 +175,5 @@ def _plan(inventory: str | Path, *, write_lock: bool, prune: bool) -> PlanResult
         session.lock_path,
         alloc.changed,
         written,
-        frozenset(n for n, e in alloc.lock.tunnels.items() if e.cloudflare and e.cloudflare.id),
+        frozenset(alloc.lock.cloudflare_ids()),
     )

@@ -127,6 +127,14 @@ class LockFile(_LockModel):
     netgen_lock: Literal[1] = 1
     tunnels: dict[str, LockTunnel] = Field(default_factory=dict)
 
+    def cloudflare_ids(self) -> dict[str, str]:
+        """Tunnel name -> Cloudflare's tunnel id, for the tunnels created at Cloudflare."""
+        return {
+            name: entry.cloudflare.id
+            for name, entry in self.tunnels.items()
+            if entry.cloudflare and entry.cloudflare.id
+        }
+
 
 def lock_path_for(inventory: Path) -> Path:
     """The lock lives beside the inventory."""
