@@ -19,6 +19,7 @@ from netgen.core.errors import Diagnostic, UserError
 from netgen.core.git import git_output
 from netgen.core.progress import Progress
 from netgen.remediate import redact_pair, remediate
+from netgen.render.incremental import device_of
 from netgen.render.output import read_tree
 from netgen.render.output_dir import MANIFEST
 from netgen.state.lock import LOCK_NAME
@@ -249,7 +250,8 @@ def _with_marks(
     if profile is None or not marks:
         return content
     text = content.decode()
-    device = path.rsplit("/", 1)[-1].split(".", 1)[0]
+    found = device_of(path)
+    device = found[1] if found else None
     for name, fields in tunnels.items():
         if fields["device"] != device or name not in marks:
             continue
@@ -296,10 +298,8 @@ def device_files(files: dict[str, bytes]) -> dict[tuple[str, str], dict[str, str
     """(site, device) -> {file name: text} for every rendered device file."""
     out: dict[tuple[str, str], dict[str, str]] = {}
     for path, content in files.items():
-        parts = path.split("/")
-        if len(parts) == 3 and parts[0] == "sites":
-            device = parts[2].split(".", 1)[0]
-            out.setdefault((parts[1], device), {})[parts[2]] = content.decode()
+        if (found := device_of(path)) is not None:
+            out.setdefault(found, {})[path.rsplit("/", 1)[1]] = content.decode()
     return out
 
 

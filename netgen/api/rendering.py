@@ -40,6 +40,7 @@ from netgen.render.incremental import (
     NOTHING,
     Previous,
     device_key,
+    device_of,
     input_digest,
     previous_render,
     vendor_digest,
@@ -403,11 +404,7 @@ def _keep_unselected(
     header = json.loads(next(f.content for f in files if f.path == MANIFEST))
     header.pop("files", None)
     # the input digests of the devices kept as they are come from the previous MANIFEST.json
-    kept_devices = {
-        device_key(parts[1], parts[2].split(".", 1)[0])
-        for parts in (f.path.split("/") for f in kept)
-        if len(parts) == 3
-    }
+    kept_devices = {device_key(*found) for f in kept if (found := device_of(f.path))}
     old = previous_render(target).digests
     header["devices"] = {
         **{k: v for k, v in old.items() if k in kept_devices},

@@ -46,6 +46,15 @@ def device_key(site: str, device: str) -> str:
     return f"{site}/{device}"
 
 
+def device_of(path: str) -> tuple[str, str] | None:
+    """(site, device) of a device file of the output tree (``sites/<site>/<device>.<ext>``),
+    or None for any other path (MANIFEST.json, cloudflare/*.json)."""
+    parts = path.split("/")
+    if len(parts) == 3 and parts[0] == "sites":
+        return parts[1], parts[2].split(".", 1)[0]
+    return None
+
+
 @dataclass(frozen=True)
 class Previous:
     """What the previous render of an output directory recorded."""
@@ -70,10 +79,8 @@ def previous_render(out_dir: Path | None) -> Previous:
         digests = {str(k): str(v) for k, v in data.get("devices", {}).items()}
         files: dict[str, list[dict[str, Any]]] = {}
         for entry in data["files"]:
-            parts = str(entry["path"]).split("/")
-            if len(parts) == 3 and parts[0] == "sites":
-                key = device_key(parts[1], parts[2].split(".", 1)[0])
-                files.setdefault(key, []).append(entry)
+            if (found := device_of(str(entry["path"]))) is not None:
+                files.setdefault(device_key(*found), []).append(entry)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return NOTHING
     return Previous(digests, files)
