@@ -85,7 +85,7 @@ def handoff(
     result = HandoffResult(out, chosen, diagnostics=session.warnings + diags)
     env = environment(data_dir("templates"))
     inputs = plan_inputs(session, allow_placeholders=True)
-    for site in chosen:
+    for done, site in enumerate(chosen, 1):
         plans = list(iter_device_plans(inputs, keep=_site_filter(site)))
         rendered = {
             f.path: f.content
@@ -109,7 +109,7 @@ def handoff(
         )
         result.files.extend(f"{site}/{name}" for name in written)
         if progress:
-            progress(chosen.index(site) + 1, len(chosen))
+            progress(done, len(chosen))
     return result
 
 

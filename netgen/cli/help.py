@@ -49,6 +49,3 @@ class NetgenCommand(TyperCommand):
 class NetgenGroup(TyperGroup):
     def get_params(self, ctx: Any) -> Params:
         return tidy(super().get_params(ctx))
-
-
-COMMAND: dict[str, Any] = {"cls": NetgenCommand}
