@@ -79,7 +79,7 @@ def plan_inputs(
         psks=psks or {},
         reveal_secrets=reveal_secrets,
         allow_placeholders=allow_placeholders,
-        remote_prefixes=site_remote_prefixes(inv),
+        remote_routes=site_remote_prefixes(inv),
     )
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from ipaddress import IPv4Network
+from dataclasses import dataclass, field, fields
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any, TypeVar
 
 import netaddr
 
@@ -19,7 +20,26 @@ from netgen.inventory.model import Inventory, Site
 from netgen.state.allocate import Allocation
 from netgen.vendors.registry import Registry
 
+_Record = TypeVar("_Record", bound=type[Any])
 
+
+def _plain_repr(cls: _Record) -> _Record:
+    """Give a plan record the repr :func:`dataclasses.dataclass` writes, without its guard
+    against recursion (plans are trees of frozen records and tuples, never cyclic): the same
+    text, about four times faster. A plan's repr is its digest and the input of the
+    printability guard, computed for every device of a fleet."""
+    names = tuple(f.name for f in fields(cls) if f.repr)
+    qualname = cls.__qualname__
+
+    def __repr__(self: object) -> str:  # noqa: N807 - the special method itself
+        return f"{qualname}(" + ", ".join([f"{n}={getattr(self, n)!r}" for n in names]) + ")"
+
+    __repr__.__qualname__ = f"{qualname}.__repr__"
+    setattr(cls, "__repr__", __repr__)  # noqa: B010 - assigning a special method
+    return cls
+
+
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class IkeProposal:
     name: str
@@ -31,6 +51,7 @@ class IkeProposal:
     aead: bool
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class EspProposal:
     name: str
@@ -41,6 +62,7 @@ class EspProposal:
     aead: bool
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class WanPlan:
     name: str
@@ -52,6 +74,7 @@ class WanPlan:
     route_table: int  # routing table for source-based underlay routing: 181, 182, ...
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class IpsecPlan:
     ike: IkeProposal
@@ -71,6 +94,7 @@ class IpsecPlan:
     nat_t: bool  # the WAN link is behind NAT: force UDP encapsulation
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class TunnelPlan:
     name: str
@@ -104,6 +128,7 @@ class TunnelPlan:
     ipsec: IpsecPlan | None
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class NextHop:
     tunnel: str
@@ -112,6 +137,7 @@ class NextHop:
     distance: int
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class HopGroup:
     """Next hops sharing one distance: an ECMP set (or a single next hop)."""
@@ -120,6 +146,7 @@ class HopGroup:
     hops: tuple[NextHop, ...]
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class RoutePlan:
     prefix: str
@@ -130,6 +157,7 @@ class RoutePlan:
     hop_groups: tuple[HopGroup, ...]  # the same next hops grouped by distance, best first
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class Prefix:
     """A prefix in every text form a template prints."""
@@ -140,6 +168,7 @@ class Prefix:
     hostmask: str
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class UnderlayRoute:
     """Host route to a Cloudflare endpoint via a WAN gateway, so a route via a tunnel never
@@ -152,6 +181,7 @@ class UnderlayRoute:
     gateway: str
 
 
+@_plain_repr
 @dataclass(frozen=True, slots=True)
 class DevicePlan:
     netgen_version: str
@@ -204,41 +234,52 @@ class PlanInputs:
     psks: Mapping[str, str] = field(default_factory=dict)
     reveal_secrets: bool = False
     allow_placeholders: bool = False
-    remote_prefixes: dict[str, list[IPv4Network]] = field(default_factory=dict)
+    # per site, the routes to the other sites' LANs (:func:`site_remote_prefixes`)
+    remote_routes: dict[str, list[RouteTexts]] = field(default_factory=dict)
     sites: dict[str, Site] = field(default_factory=dict)
 
     # Text forms of the values many devices share, made once per run (converting addresses
-    # to text is a large part of planning a fleet): endpoint name -> address, and remote
-    # prefix -> (prefix, network address, netmask).
+    # to text is a large part of planning a fleet): endpoint name -> address.
     endpoint_texts: dict[str, str] = field(init=False)
-    prefix_texts: dict[IPv4Network, tuple[str, str, str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.sites:
             self.sites = {s.name: s for s in self.inventory.sites}
         self.endpoint_texts = {e.name: str(e.address) for e in self.inventory.endpoints}
-        self.prefix_texts = {}
-        for networks in self.remote_prefixes.values():
-            for n in networks:
-                if n not in self.prefix_texts:
-                    self.prefix_texts[n] = route_texts(n)
 
 
-def route_texts(n: IPv4Network) -> tuple[str, str, str, str]:
+RouteTexts = tuple[str, str, str, str]
+
+
+def route_texts(n: IPv4Network) -> RouteTexts:
     """(prefix, network address, netmask, hostmask) of ``n``, as templates print them."""
     return (str(n), str(n.network_address), str(n.netmask), str(n.hostmask))
 
 
-def _exclude(block: IPv4Network, own: tuple[IPv4Network, ...]) -> list[IPv4Network]:
+def _texts(base: int, length: int) -> RouteTexts:
+    """:func:`route_texts` of the network ``base/length`` given as ints."""
+    address = str(IPv4Address(base))
+    mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
+    return (
+        f"{address}/{length}",
+        address,
+        str(IPv4Address(mask)),
+        str(IPv4Address(~mask & 0xFFFFFFFF)),
+    )
+
+
+Piece = tuple[int, int]  # (network address, prefix length)
+
+
+def _exclude(block: Piece, own: list[Piece]) -> list[Piece]:
     """``block`` minus every network in ``own``, as the fewest CIDRs.
 
     Integer arithmetic: removing one subnet leaves, at each prefix length between the two, the
     sibling half that does not contain it (ipaddress.address_exclude is several times slower).
     """
-    pieces = [(int(block.network_address), block.prefixlen)]
-    for p in own:
-        start, plen = int(p.network_address), p.prefixlen
-        nxt: list[tuple[int, int]] = []
+    pieces = [block]
+    for start, plen in own:
+        nxt: list[Piece] = []
         for base, length in pieces:
             size = 1 << (32 - length)
             if length <= plen and base <= start < base + size:
@@ -249,30 +290,48 @@ def _exclude(block: IPv4Network, own: tuple[IPv4Network, ...]) -> list[IPv4Netwo
             elif not (length >= plen and start <= base < start + (1 << (32 - plen))):
                 nxt.append((base, length))
         pieces = nxt
-    return [IPv4Network(piece) for piece in pieces]
+    return pieces
 
 
-def site_remote_prefixes(inv: Inventory) -> dict[str, list[IPv4Network]]:
-    """Per site, the other sites' LAN prefixes, merged into the fewest networks.
+def site_remote_prefixes(inv: Inventory) -> dict[str, list[RouteTexts]]:
+    """Per site, the other sites' LAN prefixes merged into the fewest networks, in address
+    order, as :func:`route_texts`.
 
-    Computed in O(n log n): merge everything once, then for each site replace only the merged
-    blocks that contain its own prefixes by the block minus the site's prefixes.
+    Computed in O(n log n) with ints: merge everything once, then for each site replace only
+    the merged blocks that contain its own prefixes by the block minus the site's prefixes.
+    The text forms are made once per network (converting addresses to text is a large part
+    of planning a fleet).
     """
     everything = netaddr.cidr_merge([str(p) for s in inv.sites for p in s.lan_prefixes])
-    merged = [IPv4Network(str(n)) for n in everything]
-    starts = [int(n.network_address) for n in merged]
-    out: dict[str, list[IPv4Network]] = {}
+    merged: list[Piece] = [(int(n.first), n.prefixlen) for n in everything]
+    starts = [base for base, _ in merged]
+    texts: dict[Piece, RouteTexts] = {}
+
+    def text(piece: Piece) -> RouteTexts:
+        found = texts.get(piece)
+        if found is None:
+            found = texts[piece] = _texts(*piece)
+        return found
+
+    every = [text(piece) for piece in merged]
+    out: dict[str, list[RouteTexts]] = {}
     for site in inv.sites:
         if not site.lan_prefixes:
-            out[site.name] = merged
+            out[site.name] = every
             continue
+        own = [(int(p.network_address), p.prefixlen) for p in site.lan_prefixes]
         touched: set[int] = set()
-        for p in site.lan_prefixes:
-            i = bisect_right(starts, int(p.network_address)) - 1
-            if i >= 0 and p.subnet_of(merged[i]):
+        for start, plen in own:
+            i = bisect_right(starts, start) - 1
+            if (
+                i >= 0
+                and plen >= merged[i][1]
+                and start < merged[i][0] + (1 << (32 - merged[i][1]))
+            ):
                 touched.add(i)
-        result = [n for i, n in enumerate(merged) if i not in touched]
+        result = [piece for i, piece in enumerate(merged) if i not in touched]
         for i in touched:
-            result.extend(_exclude(merged[i], site.lan_prefixes))
-        out[site.name] = sorted(result)
+            result.extend(_exclude(merged[i], own))
+        result.sort()
+        out[site.name] = [text(piece) for piece in result]
     return out

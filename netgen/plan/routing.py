@@ -65,7 +65,7 @@ def overlay_routes(
     if not plans:
         return ()
     hops, groups = _hops(plans)
-    remote = [inputs.prefix_texts[n] for n in inputs.remote_prefixes.get(device.site, [])]
+    remote = inputs.remote_routes.get(device.site, [])
     known = {text[0] for text in remote}
     extra = [route_texts(n) for n in via if str(n) not in known]
     return tuple(RoutePlan(*texts, hops, groups) for texts in remote + extra)
