@@ -20,7 +20,7 @@ from netgen.api.session import Session, open_session
 from netgen.api.state import ImportSummary, import_responses
 from netgen.cloudflare.payloads import build_payloads
 from netgen.core.errors import Diagnostic, UserError
-from netgen.core.files import Notify, replace_file, writer_lock
+from netgen.core.files import Notify, inventory_home, replace_file, writer_lock
 from netgen.state.lock import dump_lock
 from netgen.sync.changes import TUNNEL_KINDS, Change, ChangeSet, compute
 from netgen.sync.client import KINDS, CloudClient, CloudError, Kind, listed, unavailable
@@ -235,7 +235,7 @@ def _created_id(raw: bytes, name: str) -> str:
 def _forget(inventory: str | Path, name: str, notify: Notify | None) -> None:
     """The tunnel is deleted at Cloudflare: drop its Cloudflare facts from the lock (its /31
     stays reserved until `--prune`, as routers may still carry it)."""
-    with writer_lock(Path(inventory).parent, notify=notify):
+    with writer_lock(inventory_home(Path(inventory)), notify=notify):
         session = open_session(inventory)
         lock = session.lock
         entry = lock.tunnels.get(name)

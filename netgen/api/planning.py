@@ -19,6 +19,7 @@ from netgen.cloudflare.payloads import build_payloads
 from netgen.core.errors import Diagnostic
 from netgen.core.files import (
     Notify,
+    inventory_home,
     writer_lock,
 )
 
@@ -118,7 +119,7 @@ def plan(
     under the writer lock, from reading the lock to writing it)."""
     if not write_lock:
         return _plan(inventory, write_lock=False, prune=prune)
-    with writer_lock(Path(inventory).parent, notify=notify):
+    with writer_lock(inventory_home(Path(inventory)), notify=notify):
         check_state_files(Path(inventory))
         return _plan(inventory, write_lock=True, prune=prune)
 

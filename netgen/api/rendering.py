@@ -29,6 +29,7 @@ from netgen.core.documents import digest_bytes, paused_gc
 from netgen.core.errors import Diagnostic, Severity, UserError, sort_diagnostics
 from netgen.core.files import (
     Notify,
+    inventory_home,
     writer_lock,
 )
 from netgen.core.git import exposure
@@ -323,7 +324,7 @@ def render(
     if target is None or check:  # reads only (works in a read-only checkout)
         check_state_files(Path(inventory), clean=False)
         return _render(inventory, target, psks, options, check=check, force=force, notify=notify)
-    with writer_lock(Path(inventory).parent, notify=notify):
+    with writer_lock(inventory_home(Path(inventory)), notify=notify):
         check_state_files(Path(inventory))
         return _render(inventory, target, psks, options, check=False, force=force, notify=notify)
 

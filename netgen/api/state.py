@@ -13,6 +13,7 @@ from netgen.core.errors import Diagnostic, Severity
 from netgen.core.files import (
     Notify,
     crash_point,
+    inventory_home,
     replace_file,
     writer_lock,
 )
@@ -53,7 +54,7 @@ def import_responses(
     again completes it), never a lock whose tunnels lack their PSKs.
     """
 
-    with writer_lock(Path(inventory).parent, notify=notify):
+    with writer_lock(inventory_home(Path(inventory)), notify=notify):
         check_state_files(Path(inventory))
         session = open_session(inventory)
         store_path = secrets.store_path_for(session.path)
@@ -97,7 +98,7 @@ def resolve_secrets(session: Session) -> tuple[dict[str, str], list[Diagnostic]]
     psks, diags = secrets.resolve_psks(
         session.loaded.inventory,
         store,
-        base_dir=session.path.parent,
+        base_dir=inventory_home(session.path),
         env=os.environ,
         index=session.loaded.index,
     )
@@ -134,7 +135,7 @@ def secrets_set(
     A stored PSK of ``tunnel`` that breaks the PSK rule is replaced rather than refused.
     """
 
-    with writer_lock(Path(inventory).parent, notify=notify):
+    with writer_lock(inventory_home(Path(inventory)), notify=notify):
         check_state_files(Path(inventory))
         session = open_session(inventory)
         store_path = secrets.store_path_for(session.path)
@@ -156,7 +157,7 @@ def secrets_generate(
     shown only on explicit request.
     """
 
-    with writer_lock(Path(inventory).parent, notify=notify):
+    with writer_lock(inventory_home(Path(inventory)), notify=notify):
         check_state_files(Path(inventory))
         session = open_session(inventory)
         store_path = secrets.store_path_for(session.path)

@@ -79,15 +79,30 @@ class PositionIndex:
             return Position(self.file, mark[0], mark[1])
         return Position(self.file, 1, 1)
 
+    def local_path(self, path: PathKey) -> PathKey:
+        """``path`` inside the file that holds it, for messages (one file: ``path`` itself)."""
+        return path
+
+    def mention(self, path: PathKey, near: PathKey) -> str:
+        """Where ``path`` is, for a message about ``near``: ``line N`` when both are in the
+        same file, else ``FILE:N`` (an inventory directory spreads a document over files)."""
+        pos = self.position(path)
+        if pos.file == self.position(near).file:
+            return f"line {pos.line}"
+        return f"{pos.file}:{pos.line}"
+
 
 @dataclass
 class LoadedDocument:
-    """A parsed document, its positions and the digest of its bytes."""
+    """A parsed document, its positions and the digest of its bytes (of an inventory directory:
+    of its files). ``problems``: errors found while loading that did not stop it (a site file
+    of an inventory directory that cannot be read), to report with the schema's and rules'."""
 
     data: Any
     index: PositionIndex
     digest: str
     path: Path | None
+    problems: list[Diagnostic] = field(default_factory=list)
 
 
 @contextmanager

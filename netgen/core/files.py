@@ -37,6 +37,12 @@ POLL_SECONDS: Final = 0.05
 CRASH_ENV: Final = "NETGEN_TEST_CRASH_AT"
 
 
+def inventory_home(inventory: Path) -> Path:
+    """The directory the lock, the secrets store, the writer lock and git questions belong
+    to: beside an inventory file, inside an inventory directory (netgen.yaml + sites/)."""
+    return inventory if inventory.is_dir() else inventory.parent
+
+
 def crash_point(name: str) -> None:
     """Die like ``kill -9`` here when ``NETGEN_TEST_CRASH_AT`` names this point (tests only)."""
     if os.environ.get(CRASH_ENV) == name:

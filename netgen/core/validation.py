@@ -69,7 +69,7 @@ def diagnostics_from_validation(
         if kind != "extra_forbidden" and loc in seen:
             continue  # one message per field (unions produce one error per branch)
         seen.add(loc)
-        field = dotted(loc)
+        field = dotted(index.local_path(loc))
         pos = index.position(loc)
         if kind == "extra_forbidden":
             key = str(loc[-1]) if loc else "?"
@@ -81,7 +81,7 @@ def diagnostics_from_validation(
                 if close
                 else (f"allowed keys: {', '.join(choices)}" if choices else "remove the key")
             )
-            where = dotted(loc[:-1]) or "top level"
+            where = dotted(index.local_path(loc[:-1])) or "top level"
             out.append(
                 Diagnostic(
                     "NG201", f"unknown key {key!r} in {where}", position=pos, hint=hint, field=field

@@ -17,6 +17,7 @@ from netgen.core.documents import (
 )
 from netgen.core.errors import Diagnostic, Severity, UserError, sort_diagnostics
 from netgen.core.validation import diagnostics_from_validation
+from netgen.inventory.directory import load_inventory_dir
 from netgen.inventory.model import Inventory
 from netgen.inventory.naming import Slot
 from netgen.inventory.resolve import resolve_inventory
@@ -47,6 +48,8 @@ def parse_inventory(
     vendors and platform versions of ``registry``, Cloudflare's rules) in one pass."""
     index = doc.index
     data: Any = doc.data
+    # errors of an inventory directory's site files: reported with everything found below
+    pending = list(doc.problems)
     if not isinstance(data, dict):
         raise UserError(
             [
@@ -61,23 +64,20 @@ def parse_inventory(
     version = data.get("netgen")
     if version != SCHEMA_VERSION:
         where = index.position(("netgen",)) if "netgen" in data else index.position(())
-        raise UserError(
-            [
-                Diagnostic(
-                    "NG104",
-                    f"unsupported inventory schema version {version!r}",
-                    position=where,
-                    hint=f"this netgen reads `netgen: {SCHEMA_VERSION}`",
-                )
-            ]
+        bad = Diagnostic(
+            "NG104",
+            f"unsupported inventory schema version {version!r}",
+            position=where,
+            hint=f"this netgen reads `netgen: {SCHEMA_VERSION}`",
         )
+        raise UserError(sort_diagnostics([bad, *pending]))
     vendor_diags = vendor_problems(data, index, registry) if registry is not None else []
     try:
         with paused_gc():
             model = InventoryIn.model_validate(data)
     except ValidationError as exc:
         schema = diagnostics_from_validation(exc, index, InventoryIn)
-        raise UserError(sort_diagnostics(schema + vendor_diags)) from None
+        raise UserError(sort_diagnostics(schema + vendor_diags + pending)) from None
     vendor_defaults = (
         {v.id: d for v in registry.vendors.values() if (d := v.settings_defaults())}
         if registry is not None
@@ -90,14 +90,17 @@ def parse_inventory(
         sticky_names=sticky,
         vendor_defaults=vendor_defaults,
     )
-    diags = run_checks(inv, index) + vendor_diags + list(extra_checks or [])
+    diags = run_checks(inv, index) + vendor_diags + list(extra_checks or []) + pending
     if any(d.severity is Severity.ERROR for d in diags):
         raise UserError(sort_diagnostics(diags))
     return LoadedInventory(inv, index, doc.path, sort_diagnostics(diags))
 
 
 def load_inventory_document(path: Path) -> LoadedDocument:
-    """Read the inventory file (positions kept for diagnostics)."""
+    """Read the inventory: a YAML file, or a directory of netgen.yaml and sites/*.yaml
+    (:mod:`netgen.inventory.directory`); positions kept for diagnostics."""
+    if path.is_dir():
+        return load_inventory_dir(path)
     return load_yaml_file(path)
 
 

@@ -54,12 +54,12 @@ def check_tunnel_names(inv: Inventory, index: PositionIndex) -> Iterator[Diagnos
             "the tunnel explicitly",
         )
     for name, path, first in inv.duplicate_tunnels:
-        line = index.position(first).line
+        where = index.mention(first, (*path, "name"))
         yield diag(
             index,
             (*path, "name"),
             "NG302",
-            f"tunnel name {name!r} is already used (line {line})",
+            f"tunnel name {name!r} is already used ({where})",
             "tunnel names must be unique across the whole account",
         )
 
@@ -70,21 +70,23 @@ def check_unique_names(inv: Inventory, index: PositionIndex) -> Iterator[Diagnos
     devices: dict[str, PathKey] = {}
     for site in inv.sites:
         if site.name in sites:
+            where = index.mention((*sites[site.name], "name"), (*site.path, "name"))
             yield diag(
                 index,
                 (*site.path, "name"),
                 "NG303",
-                f"site name {site.name!r} is used twice",
+                f"site name {site.name!r} is used twice (also on {where})",
                 "rename one of the sites",
             )
         sites.setdefault(site.name, site.path)
         for dev in site.devices:
             if dev.name in devices:
+                where = index.mention((*devices[dev.name], "name"), (*dev.path, "name"))
                 yield diag(
                     index,
                     (*dev.path, "name"),
                     "NG303",
-                    f"device name {dev.name!r} is used twice",
+                    f"device name {dev.name!r} is used twice (also on {where})",
                     "device names must be unique across the inventory",
                 )
             devices.setdefault(dev.name, dev.path)

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netgen.cloudflare import facts
 from netgen.cloudflare.addressing import tunnel_sides
+from netgen.core.files import inventory_home
 
 LOCK_NAME = "netgen.lock.yaml"
 LOCK_HEADER = (
@@ -137,8 +138,8 @@ class LockFile(_LockModel):
 
 
 def lock_path_for(inventory: Path) -> Path:
-    """The lock lives beside the inventory."""
-    return inventory.parent / LOCK_NAME
+    """The lock lives beside the inventory file (inside an inventory directory)."""
+    return inventory_home(inventory) / LOCK_NAME
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@-]*")

@@ -30,7 +30,7 @@ import yaml
 
 from netgen.core.documents import PositionIndex, load_yaml_text, read_bytes
 from netgen.core.errors import Diagnostic, Position, Severity, UserError
-from netgen.core.files import replace_file, state_target
+from netgen.core.files import inventory_home, replace_file, state_target
 from netgen.inventory.model import Inventory, Tunnel
 
 STORE_NAME: Final = "netgen.secrets.yaml"
@@ -116,8 +116,8 @@ def iso(moment: datetime) -> str:
 
 
 def store_path_for(inventory: Path) -> Path:
-    """The store lives beside the inventory."""
-    return inventory.parent / STORE_NAME
+    """The store lives beside the inventory file (inside an inventory directory)."""
+    return inventory_home(inventory) / STORE_NAME
 
 
 def new_store(salt: bytes | None = None) -> SecretStore:
