@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from netgen.api.rendering import render_files
+from netgen.api.revision import checkout, repository
 from netgen.api.session import Session, open_session
 from netgen.core.errors import Diagnostic, UserError
-from netgen.core.git import git_output
 from netgen.core.progress import Progress
 from netgen.remediate import redact_pair, remediate
 from netgen.render.incremental import device_of
 from netgen.render.output import read_tree
 from netgen.render.output_dir import MANIFEST
-from netgen.state.lock import LOCK_NAME
-from netgen.state.secrets import STORE_NAME, load_store, parse_store
+from netgen.state.secrets import STORE_NAME, load_store, parse_store, store_path_for
 from netgen.vendors.registry import Registry, VendorProfile, load_registry
 
 WORKTREE = "working tree"
@@ -80,7 +79,7 @@ def diff_revisions(
     """Render ``inventory`` and its lock at git revision ``old`` and at ``new`` (default: the
     working tree) and compare them."""
     path = Path(inventory).resolve()
-    root, rel = _repository(path)
+    root, rel = repository(path)
     with tempfile.TemporaryDirectory(prefix="netgen-diff-") as tmp:
         before = _side_at(root, rel, old, Path(tmp) / "old", progress)
         after = (
@@ -122,41 +121,14 @@ def _redact_revealed(old: Side, new: Side, registry: Registry) -> None:
             new.files[path] = b.encode()
 
 
-def _repository(path: Path) -> tuple[Path, str]:
-    found = git_output(path.parent, "rev-parse", "--show-toplevel")
-    if found is None:
-        raise UserError.single(
-            "NG802",
-            "the inventory is not in a git repository",
-            file=path,
-            hint="commit the inventory and its lock, or compare two output directories",
-        )
-    root = Path(found.decode().strip())
-    return root, path.relative_to(root).as_posix()
-
-
 def _side_at(
     root: Path, rel: str, rev: str, directory: Path, progress: Progress | None = None
 ) -> Side:
     """The inventory and lock as they are at ``rev``, written out and rendered."""
-    text = git_output(root, "show", f"{rev}:{rel}")
-    if text is None:
-        raise UserError.single(
-            "NG803",
-            f"the inventory {rel} does not exist at revision {rev!r}",
-            file=rel,
-            hint="give a revision git knows (`git log`) in which the inventory exists",
-        )
-    directory.mkdir(parents=True)
-    (directory / "inventory.yaml").write_bytes(text)
-    lock_rel = str(Path(rel).parent / LOCK_NAME)
-    lock = git_output(root, "show", f"{rev}:{lock_rel}")
-    if lock is not None:
-        (directory / LOCK_NAME).write_bytes(lock)
-    store = git_output(root, "show", f"{rev}:{Path(rel).parent / STORE_NAME}")
-    side = _side(directory / "inventory.yaml", rev, progress=progress)
-    if store is not None:
-        side.psk_store = _fingerprints(parse_store(store, STORE_NAME))
+    found = checkout(root, rel, rev, directory)
+    side = _side(found.inventory, rev, progress=progress)
+    if found.store is not None:
+        side.psk_store = _fingerprints(parse_store(found.store, STORE_NAME))
     return side
 
 
@@ -180,7 +152,7 @@ def _side(
             if e.cloudflare and e.cloudflare.psk_generated_on
         },
     )
-    store_path = path.parent / STORE_NAME
+    store_path = store_path_for(path)
     if with_store and store_path.is_file():
         side.psk_store = _fingerprints(load_store(store_path))
     return side

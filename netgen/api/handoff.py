@@ -7,7 +7,6 @@ the configs; ``include_secrets`` writes them to ``secrets.txt`` (0600) beside th
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from netgen.api.rendering import render_files
 from netgen.api.session import Session, iter_device_plans, open_session, plan_inputs
 from netgen.api.state import resolve_secrets
 from netgen.core.errors import Diagnostic, Position, Severity, UserError
+from netgen.core.files import inventory_home
 from netgen.core.git import git_output
 from netgen.core.progress import Progress
 from netgen.core.resources import data_dir
@@ -35,6 +35,7 @@ from netgen.handoff.packet import (
 )
 from netgen.handoff.page import environment, render_page
 from netgen.handoff.pdf import print_pdf
+from netgen.inventory.directory import MAIN_FILE, SITES_DIR
 from netgen.plan.model import DevicePlan
 from netgen.remediate import remediate
 
@@ -81,7 +82,7 @@ def handoff(
     options = Options(pdf, from_rev, include_secrets)
     rollbacks = _rollbacks_from(session.path, from_rev) if from_rev else {}
     psks, diags = resolve_secrets(session) if include_secrets else ({}, [])
-    meta = _meta(session.path)
+    meta = _meta(session.path, session.loaded.inventory.digest)
     result = HandoffResult(out, chosen, diagnostics=session.warnings + diags)
     env = environment(data_dir("templates"))
     inputs = plan_inputs(session, allow_placeholders=True)
@@ -165,18 +166,22 @@ def _rollbacks_from(inventory: Path, rev: str) -> dict[str, list[str]]:
     return {d["device"]: d["rollback"] for d in result.devices}
 
 
-def _meta(inventory: Path) -> Meta:
-    commit = git_output(inventory.parent, "rev-parse", "--short=12", "HEAD")
+def _meta(inventory: Path, digest: str) -> Meta:
+    """Revision and digest of the inventory: dirty when git sees uncommitted changes to the
+    inventory file, or to netgen.yaml or anything under sites/ of an inventory directory."""
+    home = inventory_home(inventory)
+    files = [MAIN_FILE, SITES_DIR] if inventory.is_dir() else [inventory.name]
+    commit = git_output(home, "rev-parse", "--short=12", "HEAD")
     if commit is None:
         revision = "not in a git repository"
     else:
-        dirty = git_output(inventory.parent, "status", "--porcelain", "--", inventory.name)
+        dirty = git_output(home, "status", "--porcelain", "--", *files)
         revision = f"git {commit.decode().strip()}" + (" + uncommitted changes" if dirty else "")
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return Meta(
         revision=revision,
-        digest=hashlib.sha256(inventory.read_bytes()).hexdigest(),
+        digest=digest,
         version=__version__,
         date=moment.strftime("%Y-%m-%d"),
     )
