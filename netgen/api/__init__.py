@@ -10,11 +10,13 @@ results. The CLI is a thin layer over them; nothing here prints or exits. Wrong 
 - :mod:`.cloud`: ``pull`` and ``apply`` against the live account (the cloudflare SDK)
 - :mod:`.handoff`: ``handoff`` packets for field technicians
 - :mod:`.diffing`: ``diff`` (revisions, directories, running configs) with remediation
+- :mod:`.editor`: ``init``, ``schema`` and ``split`` (an inventory file into a directory)
 """
 
 from netgen.api.cloud import ApplyResult, PullResult, apply, pull
 from netgen.api.diff_running import diff_running, write_device_files
 from netgen.api.diffing import DiffResult, diff_directories, diff_revisions
+from netgen.api.editor import SplitResult, split_inventory
 from netgen.api.handoff import HandoffResult, handoff
 from netgen.api.linting import lint_configs, vendors
 from netgen.api.planning import PlanResult, ValidateResult, plan, validate
@@ -49,6 +51,7 @@ __all__ = [
     "RenderResult",
     "SecretsListing",
     "Session",
+    "SplitResult",
     "ValidateResult",
     "apply",
     "check_state_files",
@@ -71,6 +74,7 @@ __all__ = [
     "secrets_generate",
     "secrets_list",
     "secrets_set",
+    "split_inventory",
     "validate",
     "vendors",
     "write_device_files",

@@ -25,7 +25,7 @@ from netgen.plan.build import build_device_plan
 from netgen.render.environment import RenderedFile, make_environment
 
 if TYPE_CHECKING:
-    from netgen.api.rendering import RenderJob
+    from netgen.api.render_run import RenderJob
 
 _FORKED: RenderJob | None = None
 SLICES_PER_WORKER = 8

@@ -7,6 +7,7 @@ from ipaddress import IPv4Interface
 from pathlib import Path
 from typing import Any
 
+from netgen.api.memo import Memo, diagnostics_from_json, diagnostics_to_json, memo_for
 from netgen.api.session import (
     check_state_files,
     device_plans,
@@ -35,14 +36,40 @@ class ValidateResult:
     diagnostics: list[Diagnostic]
 
 
-def validate(inventory: str | Path) -> ValidateResult:
-    """All errors and warnings: schema, Cloudflare rules, allocation and vendor capabilities."""
+def validate(inventory: str | Path, *, cache: bool | None = None) -> ValidateResult:
+    """All errors and warnings: schema, Cloudflare rules, allocation and vendor capabilities.
+
+    An inventory whose files and lock are byte for byte those of a remembered successful run
+    gets that run's result (:mod:`netgen.api.memo`; ``cache=False`` or ``NETGEN_NO_CACHE``
+    turn it off); errors are always found afresh.
+    """
+    path = Path(inventory)
+    memo = memo_for(path, "validate", str(path.resolve()), {}, cache)
+    found = _recall_validate(memo)
+    if found is not None:
+        return found
     session = open_session(inventory)
     device_plans(plan_inputs(session, allow_placeholders=True))
     inv = session.loaded.inventory
-    return ValidateResult(
+    result = ValidateResult(
         session.path, len(inv.sites), len(inv.devices()), len(inv.tunnels), session.diagnostics
     )
+    counts = [result.sites, result.devices, result.tunnels]
+    memo.remember({"counts": counts, "diagnostics": diagnostics_to_json(result.diagnostics)})
+    return result
+
+
+def _recall_validate(memo: Memo) -> ValidateResult | None:
+    value = memo.recall()
+    if not isinstance(value, dict):
+        return None
+    diags = diagnostics_from_json(value.get("diagnostics"))
+    counts = value.get("counts")
+    if diags is None or not (isinstance(counts, list) and len(counts) == 3):
+        return None
+    if not all(type(n) is int for n in counts):
+        return None
+    return ValidateResult(memo.inventory, counts[0], counts[1], counts[2], diags)
 
 
 # -- plan ----------------------------------------------------------------------------------

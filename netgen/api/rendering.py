@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import os
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from jinja2.sandbox import SandboxedEnvironment
-
-from netgen import __version__
-from netgen.api.parallel import render_parallel, selected_devices, worth_it
+from netgen.api.memo import (
+    Memo,
+    diagnostics_from_json,
+    diagnostics_to_json,
+    intact_output,
+    memo_for,
+)
+from netgen.api.render_run import (
+    RenderJob,
+    RenderResult,
+    render_files,
+    render_job,
+)
 from netgen.api.session import (
     Session,
     check_state_files,
-    iter_device_plans,
     open_session,
-    plan_inputs,
     write_lock_file,
 )
 from netgen.api.state import resolve_secrets
-from netgen.cloudflare.payloads import build_payloads
-from netgen.core.documents import digest_bytes, paused_gc
-from netgen.core.errors import Diagnostic, Severity, UserError, sort_diagnostics
+from netgen.core.documents import digest_bytes
+from netgen.core.errors import Severity, UserError, sort_diagnostics
 from netgen.core.files import (
     Notify,
     inventory_home,
@@ -34,22 +37,15 @@ from netgen.core.files import (
 )
 from netgen.core.git import exposure
 from netgen.core.progress import Progress
-from netgen.plan.model import DevicePlan, PlanInputs
-from netgen.plan.reveal import reveal_psks
-from netgen.render.environment import RenderedFile, make_environment, render_with_digest
+from netgen.render.environment import RenderedFile
 from netgen.render.incremental import (
-    NOTHING,
-    Previous,
     device_key,
     device_of,
-    input_digest,
     previous_render,
-    vendor_digest,
 )
 from netgen.render.output import (
     diff_tree,
     diff_tree_streaming,
-    json_lines_array,
     manifest_file,
     write_tree,
 )
@@ -61,220 +57,7 @@ from netgen.render.output_dir import (
     read_owned,
 )
 
-# -- render --------------------------------------------------------------------------------
-
-
-@dataclass
-class RenderResult:
-    files: list[RenderedFile]
-    out_dir: Path | None
-    written: bool
-    drift: list[tuple[str, str]] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    lock_written: bool = False
-    # MANIFEST entries of a streamed write (files then holds no contents)
-    entries: list[dict[str, Any]] = field(default_factory=list)
-    # files compared by a streamed --check
-    checked: int = 0
-
-    def manifest(self) -> list[dict[str, Any]]:
-        """Path, sha256, size and secret mark of every file (MANIFEST.json included)."""
-        if self.entries:
-            return self.entries
-        return [
-            {
-                "path": f.path,
-                "sha256": hashlib.sha256(f.content).hexdigest(),
-                "size": len(f.content),
-                "secret": f.secret,
-            }
-            for f in self.files
-        ]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "out_dir": str(self.out_dir) if self.out_dir else None,
-            "written": self.written,
-            "files": self.manifest(),
-            "drift": [{"path": p, "change": c} for p, c in self.drift],
-            "lock_written": self.lock_written,
-            "diagnostics": [d.to_json() for d in self.diagnostics],
-        }
-
-
-@dataclass
-class RenderJob:
-    """One rendering run: the files come from :meth:`files` one device at a time, so a fleet
-    is never held in memory at once; the manifest header is known up front."""
-
-    session: Session
-    inputs: PlanInputs
-    keep: Callable[[str, str], bool]
-    manifest_header: dict[str, Any]
-    progress: Progress | None = None
-    # the previous render of the output directory: devices whose inputs did not change are
-    # read back from there instead of rendered (see netgen.render.incremental)
-    previous: Previous = NOTHING
-    source: Path | None = None
-    count: int = 0  # files yielded so far (device files and payloads)
-    jobs: int = 1  # worker processes (netgen.api.parallel)
-    _vendor_digests: dict[str, str] = field(default_factory=dict)
-
-    def device_files(
-        self, env: SandboxedEnvironment, plan: DevicePlan, digests: dict[str, str]
-    ) -> list[RenderedFile]:
-        """One device's files: read back from the previous output when its inputs did not
-        change, else rendered; its input digest goes into ``digests``."""
-        inputs, registry = self.inputs, self.session.registry
-        vendor = registry.vendors[plan.vendor]
-        if plan.vendor not in self._vendor_digests:
-            self._vendor_digests[plan.vendor] = vendor_digest(registry, vendor)
-        key = device_key(plan.site_name, plan.device)
-        digests[key] = input_digest(plan, self._vendor_digests[plan.vendor])
-        reveal = inputs.reveal_secrets and bool(inputs.psks)
-        kept = None if reveal else self._unchanged(key, digests[key])
-        if kept is not None:
-            return kept
-        revealed = reveal_psks(plan, inputs.psks, vendor) if reveal else None
-        return render_with_digest(env, vendor, plan, revealed)
-
-    def _unchanged(self, key: str, digest: str) -> list[RenderedFile] | None:
-        entries = self.previous.reusable(key, digest)
-        if entries is None or self.source is None:
-            return None
-        return _read_back(self.source, entries)
-
-    def files(self) -> Iterator[RenderedFile]:
-        """Every selected device's files, then the API payloads (not MANIFEST.json).
-
-        Devices are planned and rendered one by one; every device's errors are collected and
-        raised together after the last one (writers stage their output, so nothing lands).
-        """
-        inputs, registry = self.inputs, self.session.registry
-        digests: dict[str, str] = {}
-        self.manifest_header["devices"] = digests  # complete once every file was yielded
-        selection = selected_devices(self)
-        if worth_it(self.jobs, len(selection)):
-            yield from render_parallel(self, selection, self.jobs)
-        else:
-            env = make_environment(registry.templates_root)
-            total = len(selection)
-            with paused_gc():
-                for done, plan in enumerate(iter_device_plans(inputs, self.keep), 1):
-                    files = self.device_files(env, plan, digests)
-                    self.count += len(files)
-                    yield from files
-                    if self.progress:
-                        self.progress(done, total)
-        payloads = build_payloads(inputs.inventory, self.session.allocation)
-        for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
-            self.count += 1
-            yield RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key]))
-
-
-def _read_back(source: Path, entries: list[dict[str, Any]]) -> list[RenderedFile] | None:
-    """A device's files from the previous output, if each is still exactly what MANIFEST.json
-    says was written (a hand edit makes the device render again)."""
-    out = []
-    for entry in entries:
-        if entry.get("secret"):
-            return None  # never carry revealed PSKs into another render
-        try:
-            data = read_nofollow(source / str(entry["path"]))
-        except OSError:
-            return None
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-            return None
-        path = source / str(entry["path"])
-        out.append(RenderedFile(str(entry["path"]), data, False, os.access(path, os.X_OK), path))
-    return out
-
-
-def render_job(
-    session: Session,
-    *,
-    sites: Iterable[str] = (),
-    devices: Iterable[str] = (),
-    psks: dict[str, str] | None = None,
-    reveal_secrets: bool = False,
-    allow_placeholders: bool = False,
-    progress: Progress | None = None,
-    previous_output: Path | None = None,
-    jobs: int = 1,
-) -> RenderJob:
-    site_set, device_set = set(sites), set(devices)
-    _check_filters(session, site_set, device_set)
-    inputs = plan_inputs(
-        session, psks=psks, reveal_secrets=reveal_secrets, allow_placeholders=allow_placeholders
-    )
-
-    def keep(site: str, device: str) -> bool:
-        return (not site_set or site in site_set) and (not device_set or device in device_set)
-
-    header = {
-        "netgen": __version__,
-        "inputs": {
-            "inventory": {"path": session.path.name, "sha256": session.loaded.inventory.digest},
-            "lock": {
-                "path": session.lock_path.name,
-                "sha256": digest_bytes(session.lock_text.encode()),
-            },
-        },
-    }
-    previous = previous_render(previous_output)
-    return RenderJob(session, inputs, keep, header, progress, previous, previous_output, jobs=jobs)
-
-
-def render_files(
-    session: Session,
-    *,
-    sites: Iterable[str] = (),
-    devices: Iterable[str] = (),
-    psks: dict[str, str] | None = None,
-    reveal_secrets: bool = False,
-    allow_placeholders: bool = False,
-    progress: Progress | None = None,
-    jobs: int = 1,
-) -> list[RenderedFile]:
-    """Render every selected device, the API payloads and MANIFEST.json, in memory."""
-    job = render_job(
-        session,
-        sites=sites,
-        devices=devices,
-        psks=psks,
-        reveal_secrets=reveal_secrets,
-        allow_placeholders=allow_placeholders,
-        progress=progress,
-        jobs=jobs,
-    )
-    files = list(job.files())
-    files.append(manifest_file(files, job.manifest_header))
-    files.sort(key=lambda f: f.path)
-    return files
-
-
-def _check_filters(session: Session, sites: set[str], devices: set[str]) -> None:
-    inv = session.loaded.inventory
-    known_sites = {s.name for s in inv.sites}
-    known_devices = {d.name for d in inv.devices()}
-    diags = [
-        Diagnostic(
-            "NG508",
-            f"--site {s!r} matches no site",
-            hint="sites: " + ", ".join(sorted(known_sites)),
-        )
-        for s in sorted(sites - known_sites)
-    ]
-    diags += [
-        Diagnostic(
-            "NG508",
-            f"--device {d!r} matches no device",
-            hint="devices: " + ", ".join(sorted(known_devices)),
-        )
-        for d in sorted(devices - known_devices)
-    ]
-    if diags:
-        raise UserError(diags)
+__all__ = ["RenderJob", "RenderResult", "render", "render_files", "render_job"]
 
 
 def render(
@@ -291,9 +74,14 @@ def render(
     notify: Notify | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
+    cache: bool | None = None,
 ) -> RenderResult:
     """Render to ``out_dir`` (atomically), or compare with it when ``check``; ``out_dir=None``
     renders in memory only (the CLI's ``-o -``).
+
+    A run whose inventory files, lock and options are those of a remembered run, on an output
+    directory still exactly as that run left it, returns that run's result without loading the
+    inventory (:mod:`netgen.api.memo`; ``cache=False`` or ``NETGEN_NO_CACHE`` turn it off).
 
     Real PSKs are used only with ``reveal_secrets`` (from ``psks``, or else from the inventory's
     references and the secrets store); files holding them are written 0600 and marked secret
@@ -313,6 +101,7 @@ def render(
         "allow_placeholders": allow_placeholders,
         "progress": progress,
         "jobs": jobs,
+        "cache": cache,
     }
     target = None if out_dir is None else Path(out_dir)
     if reveal_secrets and target is not None and not check and not force:
@@ -339,6 +128,66 @@ def _render(
     force: bool,
     notify: Notify | None,
 ) -> RenderResult:
+    memo = _render_memo(Path(inventory), target, options, psks)
+    if memo is not None and (hit := _recall_render(memo, target, check, notify)) is not None:
+        return hit
+    result = _render_fresh(
+        inventory, target, psks, options, check=check, force=force, notify=notify
+    )
+    if memo is not None and not result.drift:
+        manifest = next((e["sha256"] for e in result.entries if e["path"] == MANIFEST), None)
+        if check:
+            manifest = digest_bytes(read_nofollow(Path(result.out_dir or ".") / MANIFEST))
+        value = {"manifest": manifest, "diagnostics": diagnostics_to_json(result.diagnostics)}
+        memo.remember(value, after_write=not check)
+    return result
+
+
+def _render_memo(
+    inventory: Path, target: Path | None, options: dict[str, Any], psks: dict[str, str] | None
+) -> Memo | None:
+    """The memo of a whole-tree render into ``target`` (none for a selection, in-memory
+    output or revealed PSKs: those depend on more than the inventory's files)."""
+    if target is None or options["sites"] or options["devices"]:
+        return None
+    if options["reveal_secrets"] or psks is not None:
+        return None
+    name = str(target.resolve())
+    wanted = {"allow_placeholders": options["allow_placeholders"]}
+    memo = memo_for(inventory, "render", name, wanted, options["cache"])
+    return memo if memo.cache.root is not None else None
+
+
+def _recall_render(
+    memo: Memo, target: Path | None, check: bool, notify: Notify | None
+) -> RenderResult | None:
+    """The remembered result, if the output directory is exactly what that run left."""
+    value = memo.recall()
+    if target is None or not isinstance(value, dict):
+        return None
+    diags = diagnostics_from_json(value.get("diagnostics"))
+    if diags is None:
+        return None
+    real = prepare_output(target, notify)  # repairs an interrupted swap, as a full run does
+    entries = intact_output(real, value.get("manifest"))
+    if entries is None:
+        return None
+    if check:
+        return RenderResult([], target, False, [], diags, False, [], len(entries) - 1)
+    return RenderResult([], target, True, [], diags, False, entries)
+
+
+def _render_fresh(
+    inventory: str | Path,
+    target: Path | None,
+    psks: dict[str, str] | None,
+    options: dict[str, Any],
+    *,
+    check: bool,
+    force: bool,
+    notify: Notify | None,
+) -> RenderResult:
+    options = {k: v for k, v in options.items() if k != "cache"}
     session = open_session(inventory)
     if options["reveal_secrets"] and psks is None:
         psks, secret_diags = resolve_secrets(session)

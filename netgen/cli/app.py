@@ -53,6 +53,7 @@ def _root(
 
 
 app.command(cls=NetgenCommand)(inventory_commands.init)
+app.command(cls=NetgenCommand)(inventory_commands.split)
 app.command(cls=NetgenCommand)(inventory_commands.validate)
 app.command(cls=NetgenCommand)(inventory_commands.plan)
 app.command(cls=NetgenCommand)(inventory_commands.render)

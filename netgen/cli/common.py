@@ -32,12 +32,18 @@ VerboseOpt = Annotated[
     ),
 ]
 InventoryArg = Annotated[
-    Path, typer.Argument(help="The inventory YAML file.", show_default=False, metavar="INVENTORY")
+    Path,
+    typer.Argument(
+        help="The inventory: a YAML file, or a directory of netgen.yaml and sites/*.yaml.",
+        show_default=False,
+        metavar="INVENTORY",
+    ),
 ]
 MaybeInventoryArg = Annotated[
     Path | None,
     typer.Argument(
-        help="The inventory YAML file (default: $NETGEN_INVENTORY, else ./inventory.yaml).",
+        help="The inventory: a YAML file, or a directory of netgen.yaml and sites/*.yaml "
+        "(default: $NETGEN_INVENTORY, else ./inventory.yaml).",
         show_default=False,
         metavar="INVENTORY",
     ),

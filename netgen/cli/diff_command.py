@@ -18,7 +18,8 @@ from netgen.core.errors import UsageError, safe_text
 PathsArg = Annotated[
     list[Path] | None,
     typer.Argument(
-        help="INVENTORY (compared across git revisions, or with --running; default: "
+        help="INVENTORY (a file or an inventory directory; compared across git revisions, or "
+        "with --running; default: "
         "$NETGEN_INVENTORY, else ./inventory.yaml), or OLD_DIR NEW_DIR (two render output "
         "directories).",
         show_default=False,

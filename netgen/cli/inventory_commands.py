@@ -1,4 +1,4 @@
-"""Commands on the inventory: init, validate, plan, render, vendors."""
+"""Commands on the inventory: init, split, validate, plan, render, vendors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from netgen import api
-from netgen.api.editor import init_project, schema_text
+from netgen.api.editor import init_project, schema_text, split_inventory
 from netgen.api.parallel import available_cpus
 from netgen.cli.common import (
     DebugOpt,
@@ -64,6 +64,45 @@ def init(
     if result.gitignore_added and not result.gitignore_created:
         write_lines(f"appended to .gitignore: {', '.join(result.gitignore_added)}\n")
     stderr().print(f"next: netgen validate {result.inventory}", markup=False)
+
+
+def split(
+    inventory: Annotated[
+        Path,
+        typer.Argument(help="The inventory YAML file to split.", metavar="INVENTORY"),
+    ],
+    directory: Annotated[
+        Path,
+        typer.Argument(help="The new inventory directory (must not hold anything).", metavar="DIR"),
+    ],
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Split an inventory file into a directory of files that every command reads like it.
+
+    DIR/netgen.yaml gets every top-level key but sites, DIR/sites/<site>.yaml one site each,
+    kept as written where possible. Move the lock and secrets store into DIR yourself.
+
+    Example: netgen split inventory.yaml wan/
+    """
+    result = run(lambda: split_inventory(inventory, directory), as_json=as_json, debug=debug)
+    if as_json:
+        print_json(
+            {
+                "ok": True,
+                "directory": str(result.directory),
+                "files": [str(p) for p in result.files],
+                "dumped": list(result.dumped),
+                "state_files": [str(p) for p in result.state_files],
+            }
+        )
+        return
+    write_lines(f"wrote {result.directory} ({len(result.files) - 1} site files)\n")
+    if result.dumped:
+        notify(f"rewritten by yaml.safe_dump (comments lost): {', '.join(result.dumped)}")
+    for path in result.state_files:
+        notify(f"move {path} into {result.directory} (the directory's lock and store live there)")
+    stderr().print(f"next: netgen validate {result.directory}", markup=False)
 
 
 def schema() -> None:

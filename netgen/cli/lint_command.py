@@ -34,7 +34,8 @@ def lint(
         Path | None,
         typer.Option(
             "--inventory",
-            help="Cross-check endpoints, identities and /31s.",
+            help="Cross-check endpoints, identities and /31s with this inventory (a file or "
+            "an inventory directory).",
             metavar="INVENTORY",
         ),
     ] = None,

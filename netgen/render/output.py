@@ -298,3 +298,26 @@ def diff_tree_streaming(
         out.append(found)
     out += [(path, "extra") for path in (on_disk | odd) - seen]
     return sorted(out)
+
+
+def scan_intact(out_dir: Path, manifest_sha256: str) -> list[dict[str, Any]] | None:
+    """The entries of ``out_dir`` (MANIFEST.json's, and its own) if its MANIFEST.json has the
+    SHA-256 ``manifest_sha256`` and the directory holds exactly the files it lists, each with
+    its listed SHA-256 and nothing else (no symlink, no extra file); else None. Every file is
+    read: a hand edit is found by its content, as :func:`diff_tree_streaming` finds it."""
+    try:
+        manifest = read_nofollow(out_dir / MANIFEST)
+        if hashlib.sha256(manifest).hexdigest() != manifest_sha256:
+            return None
+        entries = json.loads(manifest)["files"]
+        regular, other = _scan(out_dir)
+        wanted = {str(e["path"]): e["sha256"] for e in entries}
+        if other or regular != sorted([*wanted, MANIFEST]):
+            return None
+        for path, digest in wanted.items():
+            if hashlib.sha256(read_nofollow(out_dir / path)).hexdigest() != digest:
+                return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    own = {"path": MANIFEST, "sha256": manifest_sha256, "size": len(manifest), "secret": False}
+    return sorted([*entries, own], key=lambda e: str(e["path"]))

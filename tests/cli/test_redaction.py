@@ -105,13 +105,13 @@ def test_files_hold_the_psk_only_where_revealed(workspace: Path, tmp_path: Path)
 def test_debug_traceback_of_an_internal_error_does_not_leak(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import netgen.api.rendering
+    import netgen.api.render_run
 
     def explode(*args: object, **kwargs: object) -> None:
         psk = PSK  # a secret in a local variable of the failing frame
         raise RuntimeError(f"boom ({len(psk)})")
 
-    monkeypatch.setattr(netgen.api.rendering, "render_with_digest", explode)
+    monkeypatch.setattr(netgen.api.render_run, "render_with_digest", explode)
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
     result = CliRunner().invoke(
         app,

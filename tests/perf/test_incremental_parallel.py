@@ -1,6 +1,7 @@
 """Speed must never change output: renders that skip unchanged devices (input digests in
-MANIFEST.json) and renders on several cores are byte-identical to a fresh serial render, for
-random sequences of edits; an unchanged render changes nothing on disk; a hand edit is still
+MANIFEST.json), renders and validations remembered in the cache (netgen.api.memo) and renders
+on several cores are byte-identical to a fresh serial render without the cache (outputs,
+diagnostics, lock), for random sequences of edits; an unchanged render changes nothing on disk; a hand edit is still
 drift and is repaired."""
 
 from __future__ import annotations
@@ -136,11 +137,15 @@ def test_incremental_renders_equal_fresh_ones(
         inv = yaml.safe_load(path.read_text())
         _apply(inv, edit, i)
         path.write_text(yaml.safe_dump(inv, sort_keys=False))
+        lock = path.with_name("netgen.lock.yaml")
         result = api.render(path, out, jobs=jobs, allow_placeholders=True)
+        locked = lock.read_bytes()
+        again = api.render(path, out, jobs=jobs, allow_placeholders=True)  # remembered
         fresh = base / f"fresh-{len(list(base.iterdir()))}"
-        api.render(path, fresh, jobs=1, allow_placeholders=True)
+        api.render(path, fresh, jobs=1, allow_placeholders=True, cache=False)
         assert _tree(out) == _tree(fresh), (edit, i)
-        assert (
-            result.diagnostics
-            == api.render(path, fresh, check=True, allow_placeholders=True).diagnostics
-        )
+        assert lock.read_bytes() == locked
+        uncached = api.render(path, fresh, check=True, allow_placeholders=True, cache=False)
+        assert result.diagnostics == uncached.diagnostics == again.diagnostics
+        assert result.manifest() == again.manifest()
+        assert api.validate(path) == api.validate(path) == api.validate(path, cache=False)

@@ -1,0 +1,152 @@
+"""Whole results remembered by their inputs: `validate`, and `render` when nothing changed.
+
+Both are pure functions of the inventory's files, the lock, the command's options and netgen
+itself, so their outcome is stored in the cache beside the lock (:mod:`netgen.core.cache`)
+under the key of exactly those inputs (:func:`inputs_key`): the SHA-256 of every inventory
+file and of the lock, byte for byte, the options, and netgen's fingerprint. An unchanged
+fleet then costs reading and hashing its files instead of loading, checking, allocating and
+planning every device.
+
+What is remembered is what the command reports: the counts and every warning, in order.
+Errors are never remembered (a failing run is simply run again, so its errors come out
+exactly as before), nor is anything that depends on more than those files (revealed PSKs,
+``--site``/``--device`` selections). A result is stored only when the inputs hashed after
+the run are the ones hashed before it (an edit while netgen ran makes a miss, never a wrong
+entry). For `render`, the key is taken after the lock was written, so the next run finds it,
+and the output directory itself is verified file by file against its MANIFEST.json before
+anything is skipped: a hand edit, a missing or an extra file sends the run down the full
+path, which reports or repairs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from netgen.core.cache import Cache, cache_key, open_cache
+from netgen.core.errors import Diagnostic, Position, Severity
+from netgen.core.files import inventory_home
+from netgen.inventory.directory import MAIN_FILE, site_files
+from netgen.render.output import scan_intact
+from netgen.state.lock import lock_path_for
+
+T = TypeVar("T")
+
+
+def inventory_files(inventory: Path) -> list[Path]:
+    """Every file an inventory is read from (a directory: netgen.yaml and the site files)."""
+    if inventory.is_dir():
+        return [inventory / MAIN_FILE, *site_files(inventory)]
+    return [inventory]
+
+
+def _file_part(path: Path) -> bytes:
+    """A file's identity for a key: its name, what a symlink points to, and its bytes (or
+    that it is absent or unreadable, which the command itself reports)."""
+    out = str(path).encode("utf-8", "surrogatepass") + b"\0"
+    if path.is_symlink():
+        out += b"link:" + os.fsencode(os.readlink(path)) + b"\0"
+    try:
+        return out + hashlib.sha256(path.read_bytes()).digest()
+    except OSError as exc:
+        return out + f"unreadable:{exc.errno}".encode()
+
+
+def inputs_key(inventory: Path, command: str, options: dict[str, Any]) -> str:
+    """The key of ``command`` run with ``options`` on ``inventory`` as its files are now."""
+    files = [*inventory_files(inventory), lock_path_for(inventory)]
+    return cache_key(
+        command,
+        str(inventory),
+        json.dumps(options, sort_keys=True, default=str),
+        *(_file_part(p) for p in files),
+    )
+
+
+@dataclass(frozen=True)
+class Memo:
+    """One command's remembered results for one inventory (or output directory)."""
+
+    cache: Cache
+    kind: str
+    name: str
+    key: str
+    inventory: Path
+    options: dict[str, Any]
+
+    def recall(self) -> Any | None:
+        return self.cache.get(self.kind, self.name, self.key)
+
+    def remember(self, value: Any, *, after_write: bool = False) -> None:
+        """Store ``value`` if the inputs did not change while the command ran; a command that
+        wrote the lock itself (``after_write``) stores it under the key of the new lock."""
+        key = inputs_key(self.inventory, self.kind, self.options)
+        if key == self.key or after_write:
+            self.cache.put(self.kind, self.name, key, value)
+
+
+def memo_for(
+    inventory: Path, kind: str, name: str, options: dict[str, Any], enabled: bool | None
+) -> Memo:
+    cache = open_cache(inventory_home(inventory), enabled)
+    key = inputs_key(inventory, kind, options) if cache.root is not None else ""
+    return Memo(cache, kind, name, key, inventory, options)
+
+
+def remembered(memo: Memo, compute: Callable[[], T], encode: Callable[[T], Any]) -> T:
+    """``compute()``, remembered through ``encode`` when it returns (errors are not)."""
+    result = compute()
+    memo.remember(encode(result))
+    return result
+
+
+# -- diagnostics as JSON -------------------------------------------------------------------
+
+
+def diagnostics_to_json(diags: list[Diagnostic]) -> list[dict[str, Any]]:
+    return [d.to_json() for d in diags]
+
+
+def diagnostics_from_json(items: Any) -> list[Diagnostic] | None:
+    """The diagnostics :func:`diagnostics_to_json` stored, or None if the entry is damaged."""
+    if not isinstance(items, list):
+        return None
+    out: list[Diagnostic] = []
+    try:
+        for item in items:
+            position = (
+                Position(item["file"], item["line"], item["column"])
+                if item["file"] is not None
+                else None
+            )
+            out.append(
+                Diagnostic(
+                    code=item["code"],
+                    message=item["message"],
+                    severity=Severity(item["severity"]),
+                    position=position,
+                    hint=item["hint"],
+                    field=item["field"],
+                )
+            )
+    except (KeyError, TypeError, ValueError):
+        return None
+    if diagnostics_to_json(out) != items:
+        return None
+    return out
+
+
+# -- render: the output directory is what the remembered run wrote --------------------------
+
+
+def intact_output(out_dir: Path, manifest_sha256: Any) -> list[dict[str, Any]] | None:
+    """The entries of ``out_dir``'s MANIFEST.json if the directory holds exactly the files it
+    lists, each with its SHA-256, and MANIFEST.json is the one the remembered run wrote."""
+    if not isinstance(manifest_sha256, str):
+        return None
+    return scan_intact(out_dir, manifest_sha256)

@@ -1,0 +1,182 @@
+"""Results remembered in the cache beside the lock (netgen.api.memo, netgen.core.cache): a
+remembered run skips the model entirely, and anything that could change the result (a byte
+of an input, the options, netgen itself, the output directory) makes it run again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from netgen import api
+from netgen.api import planning, rendering
+from netgen.api.session import Session
+from netgen.core import cache as cache_mod
+from netgen.core.errors import UserError
+from tests.perf.test_incremental_parallel import _fleet, _tree
+
+
+class Opened:
+    """Counts how often validate and render really load the inventory."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        for module in (planning, rendering):
+            monkeypatch.setattr(module, "open_session", self._counting(module.open_session))
+
+    def _counting(self, real: Callable[..., Session]) -> Callable[..., Session]:
+        def wrapper(*args: Any, **kwargs: Any) -> Session:
+            self.count += 1
+            return real(*args, **kwargs)
+
+        return wrapper
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    return _fleet(tmp_path / "plan", 6)
+
+
+def test_validate_is_remembered_until_an_input_changes(
+    fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = Opened(monkeypatch)
+    first = api.validate(fleet)
+    assert api.validate(fleet) == first and opened.count == 1
+    assert api.validate(fleet, cache=False) == first and opened.count == 2
+    monkeypatch.setenv("NETGEN_NO_CACHE", "1")
+    assert api.validate(fleet) == first and opened.count == 3
+    monkeypatch.delenv("NETGEN_NO_CACHE")
+    fleet.write_text(fleet.read_text() + "\n# a comment changes the bytes\n")
+    assert api.validate(fleet) == first and opened.count == 4
+    lock = fleet.with_name("netgen.lock.yaml")
+    lock.write_text(lock.read_text().replace("# end of", "# edited\n# end of"))
+    api.validate(fleet)
+    assert opened.count == 5
+    assert api.validate(fleet) == first and opened.count == 5
+
+
+def test_warnings_come_back_identically(tmp_path: Path) -> None:
+    path = _fleet(tmp_path / "plan", 5)
+    inv = yaml.safe_load(path.read_text())
+    inv["sites"] = [s for s in inv["sites"] if s["name"] != "s003"]  # its tunnels: orphans
+    path.write_text(yaml.safe_dump(inv, sort_keys=False))
+    fresh = api.validate(path, cache=False)
+    assert {d.code for d in fresh.diagnostics} == {"NG404"} and len(fresh.diagnostics) > 1
+    assert api.validate(path) == fresh
+    assert api.validate(path) == fresh
+
+
+def test_errors_are_never_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _fleet(tmp_path / "plan", 4)
+    path.write_text(path.read_text().replace("mtu:", "mtu_typo:", 1) + "bogus: 1\n")
+    opened = Opened(monkeypatch)
+    found = []
+    for _ in range(2):
+        with pytest.raises(UserError) as err:
+            api.validate(path)
+        found.append([d.format() for d in err.value.diagnostics])
+    assert found[0] == found[1] and found[0]
+    assert opened.count == 2
+    assert not list((path.parent / ".netgen-cache").rglob("*.json"))
+
+
+def test_another_netgen_misses(fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    api.validate(fleet)
+    opened = Opened(monkeypatch)
+    monkeypatch.setattr(cache_mod, "fingerprint", lambda: "a different netgen")
+    api.validate(fleet)
+    assert opened.count == 1
+
+
+def test_a_damaged_entry_is_a_miss(fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = api.validate(fleet)
+    (entry,) = (fleet.parent / ".netgen-cache" / "validate").glob("*.json")
+    data = json.loads(entry.read_text())
+    data["value"]["counts"] = ["6", 6, 6]
+    entry.write_text(json.dumps(data))
+    opened = Opened(monkeypatch)
+    assert api.validate(fleet) == first and opened.count == 1
+    entry.write_bytes(b"\x00not json")
+    assert api.validate(fleet) == first and opened.count == 2
+
+
+def test_the_cache_keeps_itself_out_of_git(fleet: Path) -> None:
+    api.validate(fleet)
+    root = fleet.parent / ".netgen-cache"
+    assert (root / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (
+        (root / "CACHEDIR.TAG")
+        .read_text()
+        .startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )
+    for entry in root.rglob("*.json"):
+        json.loads(entry.read_text())  # plain JSON, never a pickle
+
+
+def test_an_unchanged_render_skips_the_model(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    first = api.render(fleet, out)  # allocates: writes the lock
+    inodes = {p: p.stat().st_ino for p in out.rglob("*")}
+    opened = Opened(monkeypatch)
+    again = api.render(fleet, out)
+    checked = api.render(fleet, out, check=True)
+    assert opened.count == 0
+    assert again.manifest() == first.manifest() and again.written and not again.lock_written
+    assert checked.drift == [] and checked.checked == len(first.manifest()) - 1
+    assert {p: p.stat().st_ino for p in out.rglob("*")} == inodes
+    api.render(fleet, out, allow_placeholders=True)  # other options: not the same run
+    assert opened.count == 1
+
+
+@pytest.mark.parametrize("damage", ["edit", "extra", "missing", "symlink", "manifest"])
+def test_a_touched_output_runs_again(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    out = tmp_path / "out"
+    api.render(fleet, out)
+    before = _tree(out)
+    victim = next(out.glob("sites/s003/*"))
+    rel = victim.relative_to(out).as_posix()
+    if damage == "edit":
+        victim.write_bytes(victim.read_bytes().replace(b"s003", b"s00X", 1))
+        expected = [(rel, "changed")]
+    elif damage == "extra":
+        (out / "sites" / "s003" / "notes.txt").write_text("x")
+        expected = [("sites/s003/notes.txt", "extra")]
+    elif damage == "missing":
+        victim.unlink()
+        expected = [(rel, "missing")]
+    elif damage == "symlink":
+        victim.unlink()
+        victim.symlink_to(out / "MANIFEST.json")
+        expected = [(rel, "changed")]
+    else:
+        manifest = out / "MANIFEST.json"
+        manifest.write_text(manifest.read_text().replace('"netgen"', '"netgen" ', 1))
+        expected = [("MANIFEST.json", "changed")]
+    opened = Opened(monkeypatch)
+    assert api.render(fleet, out, check=True).drift == expected
+    assert opened.count == 1
+    if damage in ("extra", "symlink"):
+        return  # a full render refuses what it did not write (tested elsewhere)
+    api.render(fleet, out)
+    assert _tree(out) == before
+    assert opened.count == 2
+
+
+def test_revealed_or_selected_renders_are_not_remembered(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    api.render(fleet, out)
+    opened = Opened(monkeypatch)
+    api.render(fleet, out, sites=["s003"])
+    api.render(fleet, None)
+    assert opened.count == 2
