@@ -48,7 +48,7 @@ def validate(inventory: str | Path, *, cache: bool | None = None) -> ValidateRes
     found = _recall_validate(memo)
     if found is not None:
         return found
-    session = open_session(inventory)
+    session = open_session(inventory, cache=cache)
     device_plans(plan_inputs(session, allow_placeholders=True))
     inv = session.loaded.inventory
     result = ValidateResult(

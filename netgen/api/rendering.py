@@ -187,8 +187,8 @@ def _render_fresh(
     force: bool,
     notify: Notify | None,
 ) -> RenderResult:
+    session = open_session(inventory, cache=options["cache"])
     options = {k: v for k, v in options.items() if k != "cache"}
-    session = open_session(inventory)
     if options["reveal_secrets"] and psks is None:
         psks, secret_diags = resolve_secrets(session)
         if any(d.severity is Severity.ERROR for d in secret_diags):

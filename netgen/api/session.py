@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from netgen.core.cache import open_cache
 from netgen.core.documents import paused_gc
 from netgen.core.errors import Diagnostic, Severity, UserError, sort_diagnostics
 from netgen.core.files import (
+    inventory_home,
     remove_leftover_temps,
     replace_file,
     state_target,
@@ -48,9 +50,16 @@ class Session:
 
 
 def open_session(
-    inventory: str | Path, *, prune: bool = False, registry: Registry | None = None
+    inventory: str | Path,
+    *,
+    prune: bool = False,
+    registry: Registry | None = None,
+    cache: bool | None = None,
 ) -> Session:
     """Load, validate and allocate. Raises UserError listing every error.
+
+    Inventory files parsed before are read from the cache beside the lock unless ``cache``
+    is False or ``NETGEN_NO_CACHE`` is set (:mod:`netgen.core.document_cache`).
 
     The cyclic garbage collector is paused throughout: loading builds millions of objects
     that all survive, and every collection would scan them again (more than half the time of
@@ -59,7 +68,7 @@ def open_session(
     path = Path(inventory)
     lock_path = lock_path_for(path)
     with paused_gc():
-        doc = load_inventory_document(path)
+        doc = load_inventory_document(path, open_cache(inventory_home(path), cache))
         lock = load_lock(lock_path)
         reg = registry or load_registry()
         loaded = parse_inventory(doc, sticky_names(lock), reg)

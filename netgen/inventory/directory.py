@@ -15,6 +15,7 @@ rest. Only a broken netgen.yaml stops the load (the rest cannot be validated wit
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -78,7 +79,9 @@ class TreePositionIndex(PositionIndex):
         return path[2:] if self._site(path) is not None else path
 
 
-def load_inventory_dir(directory: Path) -> LoadedDocument:
+def load_inventory_dir(
+    directory: Path, load: Callable[[Path], LoadedDocument] = load_yaml_file
+) -> LoadedDocument:
     """Read an inventory directory as one document (see the module docstring).
 
     Raises:
@@ -98,7 +101,7 @@ def load_inventory_dir(directory: Path) -> LoadedDocument:
         )
         main = None
     else:
-        main = _load_one(main_path, problems)
+        main = _load_one(main_path, problems, load)
     sites_dir = directory / SITES_DIR
     if sites_dir.exists() and not sites_dir.is_dir():
         problems.append(
@@ -109,7 +112,7 @@ def load_inventory_dir(directory: Path) -> LoadedDocument:
                 hint=LAYOUT_HINT,
             )
         )
-    docs = [(p, _load_one(p, problems)) for p in site_files(directory)]
+    docs = [(p, _load_one(p, problems, load)) for p in site_files(directory)]
     main_data = _main_data(main, problems)
     if main is None or main_data is None:
         raise UserError(sort_diagnostics(problems))
@@ -130,10 +133,13 @@ def load_inventory_dir(directory: Path) -> LoadedDocument:
     return LoadedDocument(data, index, tree_digest(pairs), directory, problems)
 
 
-def _load_one(path: Path, problems: list[Diagnostic]) -> LoadedDocument | None:
-    """One file through the hostile-input loader; its problems are collected, not raised."""
+def _load_one(
+    path: Path, problems: list[Diagnostic], load: Callable[[Path], LoadedDocument]
+) -> LoadedDocument | None:
+    """One file through the hostile-input loader (``load``: it or its cache); its problems
+    are collected, not raised."""
     try:
-        return load_yaml_file(path)
+        return load(path)
     except UserError as exc:
         problems.extend(exc.diagnostics)
         return None

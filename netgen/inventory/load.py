@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from netgen.core.cache import DISABLED, Cache
+from netgen.core.document_cache import DocumentCache
 from netgen.core.documents import (
     LoadedDocument,
     PathKey,
@@ -96,12 +98,17 @@ def parse_inventory(
     return LoadedInventory(inv, index, doc.path, sort_diagnostics(diags))
 
 
-def load_inventory_document(path: Path) -> LoadedDocument:
+def load_inventory_document(path: Path, cache: Cache = DISABLED) -> LoadedDocument:
     """Read the inventory: a YAML file, or a directory of netgen.yaml and sites/*.yaml
-    (:mod:`netgen.inventory.directory`); positions kept for diagnostics."""
-    if path.is_dir():
-        return load_inventory_dir(path)
-    return load_yaml_file(path)
+    (:mod:`netgen.inventory.directory`); positions kept for diagnostics. With ``cache``,
+    files whose bytes did not change since they were last parsed are not parsed again
+    (:mod:`netgen.core.document_cache`)."""
+    if cache.root is None:
+        return load_inventory_dir(path) if path.is_dir() else load_yaml_file(path)
+    documents = DocumentCache(cache, str(path.resolve()))
+    doc = load_inventory_dir(path, documents.load) if path.is_dir() else documents.load(path)
+    documents.save()
+    return doc
 
 
 def vendor_problems(
