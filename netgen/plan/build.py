@@ -23,6 +23,7 @@ from netgen.plan.model import (
     Prefix,
     TunnelPlan,
     WanPlan,
+    plan_text,
     route_texts,
 )
 from netgen.plan.routing import (
@@ -399,7 +400,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         verification=tuple(vendor.verification),
         secrets_revealed=False,
     )
-    text = repr(plan)
+    text = plan_text(plan)
     where = None if all_printable(text) else unprintable_field(plan)
     if where is not None:
         raise InternalError(f"{where} of {device.name} bypassed the vendor's encoder")

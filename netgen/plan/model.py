@@ -36,7 +36,39 @@ def _plain_repr(cls: _Record) -> _Record:
 
     __repr__.__qualname__ = f"{qualname}.__repr__"
     setattr(cls, "__repr__", __repr__)  # noqa: B010 - assigning a special method
+    _RECORDS[cls] = (qualname, names)
     return cls
+
+
+_RECORDS: dict[type, tuple[str, tuple[str, ...]]] = {}
+
+
+def plan_text(plan: object) -> str:
+    """``repr(plan)``, with each record or tuple that occurs more than once in the plan (the
+    hops every route shares, the proposals every tunnel shares) written once and reused."""
+    memo: dict[int, tuple[str, object]] = {}
+
+    def text(value: object) -> str:
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            return repr(value)
+        found = memo.get(id(value))
+        if found is not None:
+            return found[0]
+        record = _RECORDS.get(kind)
+        if record is not None:
+            qualname, names = record
+            body = ", ".join([f"{n}={text(getattr(value, n))}" for n in names])
+            out = f"{qualname}({body})"
+        elif kind is tuple:
+            items = [text(v) for v in value]  # type: ignore[attr-defined]
+            out = f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+        else:
+            out = repr(value)
+        memo[id(value)] = (out, value)  # the value is kept so that its id is not reused
+        return out
+
+    return text(plan)
 
 
 @_plain_repr

@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from netgen.api import session as session_mod
+from netgen.plan.model import plan_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "acme" / "inventory.yaml"
 
@@ -31,5 +32,5 @@ def test_plan_repr_is_the_dataclass_repr() -> None:
     plans = session_mod.device_plans(session_mod.plan_inputs(session))
     assert plans
     for plan in plans:
-        assert repr(plan) == reference_repr(plan)
+        assert repr(plan) == reference_repr(plan) == plan_text(plan)
         assert "tunnels=(TunnelPlan(" in repr(plan)
