@@ -1,8 +1,8 @@
 """Speed must never change output: renders that skip unchanged devices (input digests in
 MANIFEST.json), renders and validations remembered in the cache (netgen.api.memo) and renders
 on several cores are byte-identical to a fresh serial render without the cache (outputs,
-diagnostics, lock), for random sequences of edits; an unchanged render changes nothing on disk; a hand edit is still
-drift and is repaired."""
+diagnostics, lock), for random sequences of edits; an unchanged render changes nothing on
+disk; a hand edit is still drift and is repaired."""
 
 from __future__ import annotations
 
