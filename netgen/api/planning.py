@@ -141,18 +141,22 @@ def plan(
     write_lock: bool = False,
     prune: bool = False,
     notify: Notify | None = None,
+    cache: bool | None = None,
 ) -> PlanResult:
     """Allocations, names, statuses and API payloads; writes the lock only when asked (then
-    under the writer lock, from reading the lock to writing it)."""
+    under the writer lock, from reading the lock to writing it). ``cache``: see
+    :func:`netgen.api.session.open_session`."""
     if not write_lock:
-        return _plan(inventory, write_lock=False, prune=prune)
+        return _plan(inventory, write_lock=False, prune=prune, cache=cache)
     with writer_lock(inventory_home(Path(inventory)), notify=notify):
         check_state_files(Path(inventory))
-        return _plan(inventory, write_lock=True, prune=prune)
+        return _plan(inventory, write_lock=True, prune=prune, cache=cache)
 
 
-def _plan(inventory: str | Path, *, write_lock: bool, prune: bool) -> PlanResult:
-    session = open_session(inventory, prune=prune)
+def _plan(
+    inventory: str | Path, *, write_lock: bool, prune: bool, cache: bool | None
+) -> PlanResult:
+    session = open_session(inventory, prune=prune, cache=cache)
     inv = session.loaded.inventory
     alloc = session.allocation
     rows: list[dict[str, Any]] = []

@@ -48,6 +48,14 @@ MaybeInventoryArg = Annotated[
         metavar="INVENTORY",
     ),
 ]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Neither use nor update the cache beside the lock (.netgen-cache/, safe to "
+        "delete); NETGEN_NO_CACHE=1 does the same for every command.",
+    ),
+]
 INVENTORY_ENV = "NETGEN_INVENTORY"
 DEFAULT_INVENTORY = Path("inventory.yaml")
 

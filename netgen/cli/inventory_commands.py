@@ -15,6 +15,7 @@ from netgen.cli.common import (
     DebugOpt,
     JsonOpt,
     MaybeInventoryArg,
+    NoCacheOpt,
     VerboseOpt,
     fail,
     inventory_path,
@@ -115,6 +116,7 @@ def schema() -> None:
 
 def validate(
     inventory: MaybeInventoryArg = None,
+    no_cache: NoCacheOpt = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
@@ -124,7 +126,12 @@ def validate(
     Example: netgen validate inventory.yaml
     """
     path = inventory_path(inventory, as_json=as_json)
-    result = run(lambda: api.validate(path), as_json=as_json, debug=debug, verbose=verbose)
+    result = run(
+        lambda: api.validate(path, cache=_cache(no_cache)),
+        as_json=as_json,
+        debug=debug,
+        verbose=verbose,
+    )
     if as_json:
         print_json(
             {
@@ -162,6 +169,7 @@ def plan(
     write_lock: WriteLockOpt = False,
     prune: PruneOpt = False,
     exit_code: PendingExitOpt = False,
+    no_cache: NoCacheOpt = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
@@ -173,7 +181,13 @@ def plan(
     """
     inventory = inventory_path(inventory, as_json=as_json)
     result = run(
-        lambda: api.plan(inventory, write_lock=write_lock, prune=prune, notify=notify),
+        lambda: api.plan(
+            inventory,
+            write_lock=write_lock,
+            prune=prune,
+            notify=notify,
+            cache=_cache(no_cache),
+        ),
         as_json=as_json,
         debug=debug,
         verbose=verbose,
@@ -294,6 +308,7 @@ def render(
     allow_placeholders: PlaceholdersOpt = False,
     force: ForceOpt = False,
     jobs: JobsOpt = None,
+    no_cache: NoCacheOpt = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
@@ -320,6 +335,7 @@ def render(
                 notify=notify,
                 progress=progress,
                 jobs=jobs or available_cpus(),
+                cache=_cache(no_cache),
             ),
             as_json=as_json,
             debug=debug,
@@ -402,3 +418,8 @@ def vendors(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
             for v in data
         ],
     )
+
+
+def _cache(no_cache: bool) -> bool | None:
+    """``--no-cache`` turns the cache off; otherwise the library decides (NETGEN_NO_CACHE)."""
+    return False if no_cache else None

@@ -5,6 +5,7 @@ of an input, the options, netgen itself, the output directory) makes it run agai
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,18 @@ def test_revealed_or_selected_renders_are_not_remembered(
     api.render(fleet, out, sites=["s003"])
     api.render(fleet, None)
     assert opened.count == 2
+
+
+def test_the_cli_flag_keeps_the_cache_untouched(fleet: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from netgen.cli.app import app
+
+    root = fleet.parent / ".netgen-cache"
+    shutil.rmtree(root, ignore_errors=True)  # made while the fixture imported its identities
+    for args in (["validate"], ["plan"], ["render", "-o", str(tmp_path / "out")]):
+        result = CliRunner().invoke(app, [*args, str(fleet), "--no-cache"])
+        assert result.exit_code == 0, result.output
+        assert not root.exists(), args
+    result = CliRunner().invoke(app, ["validate", str(fleet)])
+    assert result.exit_code == 0 and (root / "validate").is_dir()
