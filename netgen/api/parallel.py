@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from netgen.core.documents import paused_gc
 from netgen.core.errors import Diagnostic, UserError, sort_diagnostics
-from netgen.plan.build import build_device_plan
 from netgen.render.environment import RenderedFile, make_environment
 
 if TYPE_CHECKING:
@@ -57,12 +56,12 @@ def _render_slice(selection: list[tuple[str, str]]) -> Result:
     with paused_gc():
         for key in selection:
             try:
-                plan = build_device_plan(job.inputs, devices[key])
+                found = job.device_files(env, devices[key], digests)
             except UserError as exc:
                 diags.extend(exc.diagnostics)
                 continue
             if not diags:
-                files += job.device_files(env, plan, digests)
+                files += found
     return files, digests, diags, len(selection)
 
 

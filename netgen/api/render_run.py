@@ -16,21 +16,22 @@ from netgen import __version__
 from netgen.api.parallel import render_parallel, selected_devices, worth_it
 from netgen.api.session import (
     Session,
-    iter_device_plans,
     plan_inputs,
 )
 from netgen.cloudflare.payloads import build_payloads
 from netgen.core.documents import digest_bytes, paused_gc
-from netgen.core.errors import Diagnostic, UserError
+from netgen.core.errors import Diagnostic, UserError, sort_diagnostics
 from netgen.core.progress import Progress
-from netgen.plan.model import DevicePlan, PlanInputs
+from netgen.inventory.model import Device
+from netgen.plan.build import build_device_plan
+from netgen.plan.model import PlanInputs
 from netgen.plan.reveal import reveal_psks
+from netgen.plan.sources import source_digest
 from netgen.render.environment import RenderedFile, make_environment, render_with_digest
 from netgen.render.incremental import (
     NOTHING,
     Previous,
     device_key,
-    input_digest,
     previous_render,
     vendor_digest,
 )
@@ -102,20 +103,29 @@ class RenderJob:
     _vendor_digests: dict[str, str] = field(default_factory=dict)
 
     def device_files(
-        self, env: SandboxedEnvironment, plan: DevicePlan, digests: dict[str, str]
+        self, env: SandboxedEnvironment, device: Device, digests: dict[str, str]
     ) -> list[RenderedFile]:
-        """One device's files: read back from the previous output when its inputs did not
-        change, else rendered; its input digest goes into ``digests``."""
+        """One device's files: read back from the previous output when nothing its plan is
+        built from changed (:func:`netgen.plan.sources.source_digest`), else planned and
+        rendered (raises UserError with the device's problems); its digest goes into
+        ``digests``."""
         inputs, registry = self.inputs, self.session.registry
+        vendor = registry.vendors.get(device.vendor)
+        key = device_key(device.site, device.name)
+        reveal = inputs.reveal_secrets and bool(inputs.psks)
+        if vendor is not None and not reveal:
+            if device.vendor not in self._vendor_digests:
+                self._vendor_digests[device.vendor] = vendor_digest(registry, vendor)
+            digest = source_digest(inputs, device, self._vendor_digests[device.vendor])
+            kept = self._unchanged(key, digest)
+            if kept is not None:
+                digests[key] = digest
+                return kept
+        plan = build_device_plan(inputs, device)
         vendor = registry.vendors[plan.vendor]
         if plan.vendor not in self._vendor_digests:
             self._vendor_digests[plan.vendor] = vendor_digest(registry, vendor)
-        key = device_key(plan.site_name, plan.device)
-        digests[key] = input_digest(plan, self._vendor_digests[plan.vendor])
-        reveal = inputs.reveal_secrets and bool(inputs.psks)
-        kept = None if reveal else self._unchanged(key, digests[key])
-        if kept is not None:
-            return kept
+        digests[key] = source_digest(inputs, device, self._vendor_digests[plan.vendor])
         revealed = reveal_psks(plan, inputs.psks, vendor) if reveal else None
         return render_with_digest(env, vendor, plan, revealed)
 
@@ -139,14 +149,22 @@ class RenderJob:
             yield from render_parallel(self, selection, self.jobs)
         else:
             env = make_environment(registry.templates_root)
-            total = len(selection)
+            devices = {(d.site, d.name): d for d in inputs.inventory.devices()}
+            diags: list[Diagnostic] = []
             with paused_gc():
-                for done, plan in enumerate(iter_device_plans(inputs, self.keep), 1):
-                    files = self.device_files(env, plan, digests)
-                    self.count += len(files)
-                    yield from files
+                for done, which in enumerate(selection, 1):
+                    try:
+                        files = self.device_files(env, devices[which], digests)
+                    except UserError as exc:
+                        diags.extend(exc.diagnostics)
+                        continue
+                    if not diags:
+                        self.count += len(files)
+                        yield from files
                     if self.progress:
-                        self.progress(done, total)
+                        self.progress(done, len(selection))
+            if diags:
+                raise UserError(sort_diagnostics(diags))
         payloads = build_payloads(inputs.inventory, self.session.allocation)
         for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
             self.count += 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 from collections.abc import Mapping
 
 from netgen import __version__
@@ -400,8 +398,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         verification=tuple(vendor.verification),
         secrets_revealed=False,
     )
-    text = plan_text(plan)
-    where = None if all_printable(text) else unprintable_field(plan)
+    where = None if all_printable(plan_text(plan)) else unprintable_field(plan)
     if where is not None:
         raise InternalError(f"{where} of {device.name} bypassed the vendor's encoder")
-    return dataclasses.replace(plan, plan_digest=hashlib.sha256(text.encode()).hexdigest())
+    return plan

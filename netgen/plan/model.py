@@ -250,9 +250,6 @@ class DevicePlan:
     gre_mss: int | None
     verification: tuple[str, ...]
     secrets_revealed: bool
-    # SHA-256 of this plan's repr with this field empty: every value a template can read
-    # (netgen.render.incremental keys the skip of unchanged devices on it)
-    plan_digest: str = ""
 
 
 @dataclass

@@ -1,11 +1,13 @@
 """Skipping devices whose inputs did not change (``render -o DIR`` and ``render --check``).
 
-A device's files depend only on its plan (everything a template reads), its vendor's profile
-and templates, and netgen's version. The **input digest** hashes exactly those; MANIFEST.json
-records it per device (``devices``). On the next render, a device whose digest is unchanged
-and whose files MANIFEST.json lists is not rendered: its files are linked from the previous
-output (``--check`` compares their on-disk SHA-256 with MANIFEST.json instead, so a hand edit is
-still drift). Renders that reveal PSKs never skip (the plan holds placeholders, not PSKs).
+A device's files depend only on what its plan is built from, its vendor's profile and
+templates, and netgen itself. The **source digest** (:func:`netgen.plan.sources.
+source_digest`) hashes exactly those, before any planning; MANIFEST.json records it per device
+(``devices``). On the next render, a device whose digest is unchanged and whose files
+MANIFEST.json lists is neither planned nor rendered: its files are read back from the previous
+output after a SHA-256 check against MANIFEST.json (a hand edit makes the device render
+again, and is drift for ``--check``) and linked into the new one. Renders that reveal PSKs
+never skip (the plan holds placeholders, not PSKs).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from netgen import __version__
-from netgen.plan.model import DevicePlan
 from netgen.render.output_dir import MANIFEST, read_nofollow
 from netgen.vendors.registry import Registry, VendorProfile
 
@@ -33,13 +34,6 @@ def vendor_digest(registry: Registry, vendor: VendorProfile) -> str:
                 h.update(path.relative_to(registry.templates_root).as_posix().encode() + b"\0")
                 h.update(path.read_bytes() + b"\0")
     return h.hexdigest()
-
-
-def input_digest(plan: DevicePlan, vendor: str) -> str:
-    """Digest of a device's inputs: its plan's digest (of the plan's repr, which lists every
-    field, computed once when the plan is built) and its vendor's digest."""
-    body = plan.plan_digest or hashlib.sha256(repr(plan).encode()).hexdigest()
-    return hashlib.sha256(f"{vendor}\0{body}".encode()).hexdigest()
 
 
 def device_key(site: str, device: str) -> str:

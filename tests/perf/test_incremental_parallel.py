@@ -97,11 +97,8 @@ def test_parallel_errors_are_the_serial_errors(
     assert found[0] == found[1] and len(found[0]) > 10
 
 
-EDITS = st.lists(
-    st.tuples(st.sampled_from(["mtu", "remove", "add", "crypto", "nothing"]), st.integers(2, 9)),
-    min_size=1,
-    max_size=4,
-)
+KINDS = ["mtu", "remove", "add", "crypto", "nothing", "lan", "endpoint", "wan", "identity"]
+EDITS = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(2, 9)), min_size=1, max_size=4)
 
 
 def _apply(inv: dict[str, Any], edit: str, i: int) -> None:
@@ -120,10 +117,26 @@ def _apply(inv: dict[str, Any], edit: str, i: int) -> None:
         sites.append(new)
     elif edit == "crypto":
         target.setdefault("defaults", {})["ipsec"] = {"crypto": "cloudflare-cbc"}
+    elif edit == "lan":  # every other site's routes change
+        target["lan_prefixes"] = [f"10.{150 + i}.{len(sites)}.0/24"]
+    elif edit == "endpoint":  # every device's tunnels change
+        inv["cloudflare"]["endpoints"][0]["address"] = f"192.0.2.{100 + i}"
+    elif edit == "wan":
+        target["devices"][0]["wan"][0]["address"] = f"198.51.100.{200 + i}"
+
+
+def _edit_identity(lock: Path, i: int) -> None:
+    """What `netgen import` does when Cloudflare reports another identity for a tunnel."""
+    lines = lock.read_text().split("\n")
+    hits = [n for n, line in enumerate(lines) if line.strip().startswith("fqdn_id:")]
+    if hits:
+        n = hits[i % len(hits)]
+        lines[n] = lines[n].replace("fqdn_id: ", f"fqdn_id: x{i}", 1)
+        lock.write_text("\n".join(lines))
 
 
 @settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(edits=EDITS, jobs=st.sampled_from([1, 2]))
 def test_incremental_renders_equal_fresh_ones(
@@ -138,6 +151,8 @@ def test_incremental_renders_equal_fresh_ones(
         _apply(inv, edit, i)
         path.write_text(yaml.safe_dump(inv, sort_keys=False))
         lock = path.with_name("netgen.lock.yaml")
+        if edit == "identity":
+            _edit_identity(lock, i)
         result = api.render(path, out, jobs=jobs, allow_placeholders=True)
         locked = lock.read_bytes()
         again = api.render(path, out, jobs=jobs, allow_placeholders=True)  # remembered
@@ -149,3 +164,18 @@ def test_incremental_renders_equal_fresh_ones(
         assert result.diagnostics == uncached.diagnostics == again.diagnostics
         assert result.manifest() == again.manifest()
         assert api.validate(path) == api.validate(path) == api.validate(path, cache=False)
+
+
+@pytest.mark.parametrize("edit", KINDS)
+def test_every_kind_of_edit_re_renders_what_it_changes(tmp_path: Path, edit: str) -> None:
+    path = _fleet(tmp_path / "plan", 6)
+    out = tmp_path / "out"
+    api.render(path, out, allow_placeholders=True)
+    inv = yaml.safe_load(path.read_text())
+    _apply(inv, edit, 3)
+    path.write_text(yaml.safe_dump(inv, sort_keys=False))
+    if edit == "identity":
+        _edit_identity(path.with_name("netgen.lock.yaml"), 3)
+    api.render(path, out, allow_placeholders=True)
+    api.render(path, tmp_path / "fresh", allow_placeholders=True, cache=False)
+    assert _tree(out) == _tree(tmp_path / "fresh")
