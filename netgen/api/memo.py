@@ -29,9 +29,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from netgen.core.cache import Cache, cache_key, open_cache
-from netgen.core.errors import Diagnostic, Position, Severity
+from netgen.core.errors import Diagnostic, Position, Severity, UserError, sort_diagnostics
 from netgen.core.files import inventory_home
 from netgen.inventory.directory import MAIN_FILE, site_files
+from netgen.plan.build import build_device_plan
+from netgen.plan.model import PlanInputs
+from netgen.plan.sources import source_digest
+from netgen.render.incremental import vendor_digest
 from netgen.render.output import scan_intact
 from netgen.state.lock import lock_path_for
 
@@ -150,3 +154,41 @@ def intact_output(out_dir: Path, manifest_sha256: Any) -> list[dict[str, Any]] |
     if not isinstance(manifest_sha256, str):
         return None
     return scan_intact(out_dir, manifest_sha256)
+
+
+# -- validate: devices whose plan inputs planned without a problem before -------------------
+
+
+def check_plans(inputs: PlanInputs, cache: Cache, name: str) -> None:
+    """Plan every device (raising every problem together, as :func:`netgen.api.session.
+    device_plans`), except those whose :func:`netgen.plan.sources.source_digest` is one that
+    planned without a problem before: the same inputs give the same plan. Only digests of
+    devices that planned cleanly are remembered, so a device with a problem is planned, and
+    its problem reported, every time."""
+    key = cache_key("planned", str(inputs.allow_placeholders))
+    found = cache.get("planned", name, key) if cache.root is not None else None
+    clean = set(found) if isinstance(found, list) else set()
+    registry, vendor_digests = inputs.registry, {}
+    diags: list[Diagnostic] = []
+    now: list[str] = []
+    for device in sorted(inputs.inventory.devices(), key=lambda d: (d.site, d.name)):
+        vendor = registry.vendors.get(device.vendor)
+        digest = None
+        if vendor is not None:
+            if vendor.id not in vendor_digests:
+                vendor_digests[vendor.id] = vendor_digest(registry, vendor)
+            digest = source_digest(inputs, device, vendor_digests[vendor.id])
+            if digest in clean:
+                now.append(digest)
+                continue
+        try:
+            build_device_plan(inputs, device)
+        except UserError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        if digest is not None:
+            now.append(digest)
+    if cache.root is not None and set(now) != clean:
+        cache.put("planned", name, key, sorted(set(now)))
+    if diags:
+        raise UserError(sort_diagnostics(diags))

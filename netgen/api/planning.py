@@ -7,10 +7,9 @@ from ipaddress import IPv4Interface
 from pathlib import Path
 from typing import Any
 
-from netgen.api.memo import Memo, diagnostics_from_json, diagnostics_to_json, memo_for
+from netgen.api.memo import Memo, check_plans, diagnostics_from_json, diagnostics_to_json, memo_for
 from netgen.api.session import (
     check_state_files,
-    device_plans,
     open_session,
     plan_inputs,
     write_lock_file,
@@ -49,7 +48,7 @@ def validate(inventory: str | Path, *, cache: bool | None = None) -> ValidateRes
     if found is not None:
         return found
     session = open_session(inventory, cache=cache)
-    device_plans(plan_inputs(session, allow_placeholders=True))
+    check_plans(plan_inputs(session, allow_placeholders=True), memo.cache, memo.name)
     inv = session.loaded.inventory
     result = ValidateResult(
         session.path, len(inv.sites), len(inv.devices()), len(inv.tunnels), session.diagnostics

@@ -19,7 +19,7 @@ from netgen.api.session import (
     plan_inputs,
 )
 from netgen.cloudflare.payloads import build_payloads
-from netgen.core.documents import digest_bytes, paused_gc
+from netgen.core.documents import paused_gc
 from netgen.core.errors import Diagnostic, UserError, sort_diagnostics
 from netgen.core.progress import Progress
 from netgen.inventory.model import Device
@@ -216,7 +216,7 @@ def render_job(
             "inventory": {"path": session.path.name, "sha256": session.loaded.inventory.digest},
             "lock": {
                 "path": session.lock_path.name,
-                "sha256": digest_bytes(session.lock_text.encode()),
+                "sha256": session.lock_digest,
             },
         },
     }

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netgen.core.cache import open_cache
-from netgen.core.documents import paused_gc
+from netgen.core.documents import digest_bytes, paused_gc
 from netgen.core.errors import Diagnostic, Severity, UserError, sort_diagnostics
 from netgen.core.files import (
     inventory_home,
@@ -38,11 +38,21 @@ class Session:
     allocation: Allocation
     registry: Registry
     diagnostics: list[Diagnostic]
+    lock_digest_on_disk: str | None = None  # SHA-256 of the lock file read (None: no file)
 
     @functools.cached_property
     def lock_text(self) -> str:
         """The new lock as written to disk (computed once: it is large for big fleets)."""
         return dump_lock(self.allocation.lock)
+
+    @functools.cached_property
+    def lock_digest(self) -> str:
+        """SHA-256 of the lock file as it is once the command is done: the file read, unless
+        the allocation changed it (then the new lock's text, which is what gets written).
+        Writing a fleet's lock text takes seconds; an unchanged lock needs none of it."""
+        if not self.allocation.changed and self.lock_digest_on_disk is not None:
+            return self.lock_digest_on_disk
+        return digest_bytes(self.lock_text.encode())
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -70,13 +80,22 @@ def open_session(
     with paused_gc():
         doc = load_inventory_document(path, open_cache(inventory_home(path), cache))
         lock = load_lock(lock_path)
+        on_disk = file_digest(lock_path)
         reg = registry or load_registry()
         loaded = parse_inventory(doc, sticky_names(lock), reg)
         alloc = allocate(loaded.inventory, lock, loaded.index, prune=prune)
     diags = loaded.diagnostics + alloc.diagnostics
     if any(d.severity is Severity.ERROR for d in alloc.diagnostics):
         raise UserError(sort_diagnostics(diags))
-    return Session(path, loaded, lock_path, lock, alloc, reg, sort_diagnostics(diags))
+    return Session(path, loaded, lock_path, lock, alloc, reg, sort_diagnostics(diags), on_disk)
+
+
+def file_digest(path: Path) -> str | None:
+    """SHA-256 of a file's bytes, None if it does not exist."""
+    try:
+        return digest_bytes(path.read_bytes())
+    except FileNotFoundError:
+        return None
 
 
 def plan_inputs(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Network
 from typing import Any, TypeVar
 
 import netaddr
@@ -285,16 +285,16 @@ def route_texts(n: IPv4Network) -> RouteTexts:
     return (str(n), str(n.network_address), str(n.netmask), str(n.hostmask))
 
 
+def _dotted(value: int) -> str:
+    """An IPv4 address given as an int, as ``str(IPv4Address(value))`` writes it."""
+    return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
+
+
 def _texts(base: int, length: int) -> RouteTexts:
     """:func:`route_texts` of the network ``base/length`` given as ints."""
-    address = str(IPv4Address(base))
+    address = _dotted(base)
     mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
-    return (
-        f"{address}/{length}",
-        address,
-        str(IPv4Address(mask)),
-        str(IPv4Address(~mask & 0xFFFFFFFF)),
-    )
+    return (f"{address}/{length}", address, _dotted(mask), _dotted(~mask & 0xFFFFFFFF))
 
 
 Piece = tuple[int, int]  # (network address, prefix length)

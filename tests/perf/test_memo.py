@@ -4,6 +4,7 @@ of an input, the options, netgen itself, the output directory) makes it run agai
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from netgen import api
+from netgen.api import memo as memo_mod
 from netgen.api import planning, rendering
 from netgen.api.session import Session
 from netgen.core import cache as cache_mod
@@ -196,3 +198,70 @@ def test_the_cli_flag_keeps_the_cache_untouched(fleet: Path, tmp_path: Path) -> 
         assert not root.exists(), args
     result = CliRunner().invoke(app, ["validate", str(fleet)])
     assert result.exit_code == 0 and (root / "validate").is_dir()
+
+
+def test_manifest_records_the_lock_as_it_is_on_disk(fleet: Path, tmp_path: Path) -> None:
+    lock = fleet.with_name("netgen.lock.yaml")
+
+    def recorded(out: Path) -> str:
+        header = json.loads((out / "MANIFEST.json").read_text())
+        return str(header["inputs"]["lock"]["sha256"])
+
+    inv = yaml.safe_load(fleet.read_text())
+    inv["sites"][-1]["lan_prefixes"] = ["10.99.0.0/24"]
+    new = yaml.safe_load(yaml.safe_dump(inv["sites"][-1]))
+    new["name"], new["devices"][0]["name"] = "late", "late-r1"
+    new["devices"][0]["wan"][0]["address"] = "198.51.100.250"
+    new["lan_prefixes"] = ["10.98.0.0/24"]
+    inv["sites"].append(new)
+    fleet.write_text(yaml.safe_dump(inv, sort_keys=False))
+    api.render(fleet, tmp_path / "a", allow_placeholders=True)  # allocates: writes the lock
+    assert recorded(tmp_path / "a") == hashlib.sha256(lock.read_bytes()).hexdigest()
+    lock.write_text("# kept by hand\n" + lock.read_text())  # unchanged allocation, odd text
+    api.render(fleet, tmp_path / "b", allow_placeholders=True, cache=False)
+    assert recorded(tmp_path / "b") == hashlib.sha256(lock.read_bytes()).hexdigest()
+
+
+class Planned:
+    """Counts devices really planned by validate."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.devices: list[str] = []
+        real = memo_mod.__dict__["build_device_plan"]
+
+        def counting(inputs: Any, device: Any) -> Any:
+            self.devices.append(device.name)
+            return real(inputs, device)
+
+        monkeypatch.setattr(memo_mod, "build_device_plan", counting)
+
+
+def test_validate_plans_only_devices_whose_inputs_changed(
+    fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned = Planned(monkeypatch)
+    first = api.validate(fleet)
+    assert len(planned.devices) == 6
+    inv = yaml.safe_load(fleet.read_text())
+    inv["sites"][3].setdefault("defaults", {})["mtu"] = 1400
+    fleet.write_text(yaml.safe_dump(inv, sort_keys=False))
+    assert api.validate(fleet) == first
+    assert planned.devices[6:] == [inv["sites"][3]["devices"][0]["name"]]
+
+
+def test_a_device_with_a_problem_is_planned_every_time(
+    fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inv = yaml.safe_load(fleet.read_text())
+    device = inv["sites"][2]["devices"][0]
+    device["wan"][0]["interface"] = 'eth0" ; reload'
+    fleet.write_text(yaml.safe_dump(inv, sort_keys=False))
+    planned = Planned(monkeypatch)
+    found = []
+    for cache in (None, None, False):
+        with pytest.raises(UserError) as err:
+            api.validate(fleet, cache=cache)
+        found.append([d.format() for d in err.value.diagnostics])
+    assert found[0] == found[1] == found[2] and "NG502" in found[0][0]
+    assert planned.devices.count(device["name"]) == 3
+    assert len(planned.devices) == 6 + 1 + 6  # the clean ones come from the cache once
