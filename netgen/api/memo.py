@@ -23,10 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from netgen.core.cache import Cache, cache_key, open_cache
 from netgen.core.errors import Diagnostic, Position, Severity, UserError, sort_diagnostics
@@ -38,8 +37,6 @@ from netgen.plan.sources import source_digest
 from netgen.render.incremental import vendor_digest
 from netgen.render.output import scan_intact
 from netgen.state.lock import lock_path_for
-
-T = TypeVar("T")
 
 
 def inventory_files(inventory: Path) -> list[Path]:
@@ -61,14 +58,50 @@ def _file_part(path: Path) -> bytes:
         return out + f"unreadable:{exc.errno}".encode()
 
 
-def inputs_key(inventory: Path, command: str, options: dict[str, Any]) -> str:
-    """The key of ``command`` run with ``options`` on ``inventory`` as its files are now."""
-    files = [*inventory_files(inventory), lock_path_for(inventory)]
+def _stat(path: Path) -> tuple[int, ...] | None:
+    """What changes whenever a file is written, replaced or touched (ctime cannot be set)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The files a command reads (the inventory's, then the lock) as they were when looked at:
+    their stat to notice a change cheaply, their content parts for the key."""
+
+    files: tuple[Path, ...]
+    stats: tuple[tuple[int, ...] | None, ...]
+    parts: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, inventory: Path) -> Inputs:
+        files = (*inventory_files(inventory), lock_path_for(inventory))
+        stats = tuple(_stat(p) for p in files)
+        return cls(files, stats, tuple(_file_part(p) for p in files))
+
+    def changed(self, inventory: Path) -> set[Path] | None:
+        """The files whose stat differs now (None: the set of files itself changed)."""
+        files = (*inventory_files(inventory), lock_path_for(inventory))
+        if files != self.files:
+            return None
+        return {p for p, old in zip(files, self.stats, strict=True) if _stat(p) != old}
+
+    def with_lock_reread(self) -> Inputs:
+        lock = self.files[-1]
+        return Inputs(
+            self.files,
+            (*self.stats[:-1], _stat(lock)),
+            (*self.parts[:-1], _file_part(lock)),
+        )
+
+
+def inputs_key(inventory: Path, command: str, options: dict[str, Any], inputs: Inputs) -> str:
+    """The key of ``command`` run with ``options`` on ``inventory`` whose files are ``inputs``."""
     return cache_key(
-        command,
-        str(inventory),
-        json.dumps(options, sort_keys=True, default=str),
-        *(_file_part(p) for p in files),
+        command, str(inventory), json.dumps(options, sort_keys=True, default=str), *inputs.parts
     )
 
 
@@ -79,34 +112,40 @@ class Memo:
     cache: Cache
     kind: str
     name: str
-    key: str
     inventory: Path
     options: dict[str, Any]
+    inputs: Inputs | None = None  # None: the cache is off
+
+    @property
+    def key(self) -> str:
+        if self.inputs is None:
+            return ""
+        return inputs_key(self.inventory, self.kind, self.options, self.inputs)
 
     def recall(self) -> Any | None:
-        return self.cache.get(self.kind, self.name, self.key)
+        return None if self.inputs is None else self.cache.get(self.kind, self.name, self.key)
 
     def remember(self, value: Any, *, after_write: bool = False) -> None:
-        """Store ``value`` if the inputs did not change while the command ran; a command that
-        wrote the lock itself (``after_write``) stores it under the key of the new lock."""
-        key = inputs_key(self.inventory, self.kind, self.options)
-        if key == self.key or after_write:
-            self.cache.put(self.kind, self.name, key, value)
+        """Store ``value`` if no input changed while the command ran; a command that wrote the
+        lock itself (``after_write``) stores it under the key of the new lock, if nothing
+        else changed."""
+        if self.inputs is None:
+            return
+        changed = self.inputs.changed(self.inventory)
+        lock = self.inputs.files[-1]
+        if changed is None or changed - ({lock} if after_write else set()):
+            return
+        inputs = self.inputs.with_lock_reread() if changed else self.inputs
+        key = inputs_key(self.inventory, self.kind, self.options, inputs)
+        self.cache.put(self.kind, self.name, key, value)
 
 
 def memo_for(
     inventory: Path, kind: str, name: str, options: dict[str, Any], enabled: bool | None
 ) -> Memo:
     cache = open_cache(inventory_home(inventory), enabled)
-    key = inputs_key(inventory, kind, options) if cache.root is not None else ""
-    return Memo(cache, kind, name, key, inventory, options)
-
-
-def remembered(memo: Memo, compute: Callable[[], T], encode: Callable[[T], Any]) -> T:
-    """``compute()``, remembered through ``encode`` when it returns (errors are not)."""
-    result = compute()
-    memo.remember(encode(result))
-    return result
+    inputs = Inputs.of(inventory) if cache.root is not None else None
+    return Memo(cache, kind, name, inventory, options, inputs)
 
 
 # -- diagnostics as JSON -------------------------------------------------------------------

@@ -7,6 +7,7 @@ Results go to stdout; diagnostics and progress to stderr. The commands live in
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Annotated
 
@@ -69,5 +70,13 @@ app.command(cls=NetgenCommand)(cloud_commands.apply)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    A command is one short process that builds a fleet's model and keeps nearly all of it to
+    the end, so the cyclic garbage collector is off for its lifetime: every collection would
+    scan millions of live objects again (a third of a fleet render's time) to find cycles
+    netgen hardly makes (peak memory measured the same either way). Reference counting still
+    frees everything else. The library leaves the collector alone (it pauses it only around
+    bulk loads, :func:`netgen.core.documents.paused_gc`)."""
+    gc.disable()
     app()

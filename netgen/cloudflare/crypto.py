@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from netgen.cloudflare import facts
+from netgen.core.records import plain_repr
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class CryptoSuite:
     """An IKEv2 + ESP suite in neutral tokens (the allowed sets are in cloudflare.facts)."""

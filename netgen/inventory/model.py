@@ -11,8 +11,10 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from netgen.cloudflare.crypto import CryptoSuite
 from netgen.core.documents import PathKey
+from netgen.core.records import plain_repr
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class HealthCheck:
     enabled: bool
@@ -22,6 +24,7 @@ class HealthCheck:
     target: IPv4Address | None
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class IpsecSettings:
     crypto: CryptoSuite
@@ -30,6 +33,7 @@ class IpsecSettings:
     dpd_timeout: int
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class TunnelSettings:
     """Fully resolved settings of one tunnel (type defaults applied)."""
@@ -43,12 +47,14 @@ class TunnelSettings:
     ipsec: IpsecSettings
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class PskRef:
     env: str | None
     file: str | None
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     name: str
@@ -56,6 +62,7 @@ class Endpoint:
     path: PathKey
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class WanLink:
     name: str
@@ -66,6 +73,7 @@ class WanLink:
     path: PathKey
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class Tunnel:
     """One tunnel between a device's WAN link and a Cloudflare endpoint."""
@@ -93,6 +101,7 @@ class Tunnel:
         return self.path
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class Device:
     name: str
@@ -115,6 +124,7 @@ class Device:
         return None
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class Site:
     name: str
@@ -126,6 +136,7 @@ class Site:
     path: PathKey
 
 
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class Inventory:
     """The whole plan, resolved. ``tunnels`` holds every tunnel keyed by name."""

@@ -8,70 +8,18 @@ value a vendor cannot express is an NG501 error naming the device and the featur
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network
-from typing import Any, TypeVar
-
-import netaddr
 
 from netgen.core.documents import PositionIndex
+from netgen.core.records import plain_repr, record_text
 from netgen.inventory.model import Inventory, Site
 from netgen.state.allocate import Allocation
 from netgen.vendors.registry import Registry
 
-_Record = TypeVar("_Record", bound=type[Any])
 
-
-def _plain_repr(cls: _Record) -> _Record:
-    """Give a plan record the repr :func:`dataclasses.dataclass` writes, without its guard
-    against recursion (plans are trees of frozen records and tuples, never cyclic): the same
-    text, about four times faster. A plan's repr is its digest and the input of the
-    printability guard, computed for every device of a fleet."""
-    names = tuple(f.name for f in fields(cls) if f.repr)
-    qualname = cls.__qualname__
-
-    def __repr__(self: object) -> str:  # noqa: N807 - the special method itself
-        return f"{qualname}(" + ", ".join([f"{n}={getattr(self, n)!r}" for n in names]) + ")"
-
-    __repr__.__qualname__ = f"{qualname}.__repr__"
-    setattr(cls, "__repr__", __repr__)  # noqa: B010 - assigning a special method
-    _RECORDS[cls] = (qualname, names)
-    return cls
-
-
-_RECORDS: dict[type, tuple[str, tuple[str, ...]]] = {}
-
-
-def plan_text(plan: object) -> str:
-    """``repr(plan)``, with each record or tuple that occurs more than once in the plan (the
-    hops every route shares, the proposals every tunnel shares) written once and reused."""
-    memo: dict[int, tuple[str, object]] = {}
-
-    def text(value: object) -> str:
-        kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None:
-            return repr(value)
-        found = memo.get(id(value))
-        if found is not None:
-            return found[0]
-        record = _RECORDS.get(kind)
-        if record is not None:
-            qualname, names = record
-            body = ", ".join([f"{n}={text(getattr(value, n))}" for n in names])
-            out = f"{qualname}({body})"
-        elif kind is tuple:
-            items = [text(v) for v in value]  # type: ignore[attr-defined]
-            out = f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-        else:
-            out = repr(value)
-        memo[id(value)] = (out, value)  # the value is kept so that its id is not reused
-        return out
-
-    return text(plan)
-
-
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class IkeProposal:
     name: str
@@ -83,7 +31,7 @@ class IkeProposal:
     aead: bool
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class EspProposal:
     name: str
@@ -94,7 +42,7 @@ class EspProposal:
     aead: bool
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class WanPlan:
     name: str
@@ -106,7 +54,7 @@ class WanPlan:
     route_table: int  # routing table for source-based underlay routing: 181, 182, ...
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class IpsecPlan:
     ike: IkeProposal
@@ -126,7 +74,7 @@ class IpsecPlan:
     nat_t: bool  # the WAN link is behind NAT: force UDP encapsulation
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class TunnelPlan:
     name: str
@@ -160,7 +108,7 @@ class TunnelPlan:
     ipsec: IpsecPlan | None
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class NextHop:
     tunnel: str
@@ -169,7 +117,7 @@ class NextHop:
     distance: int
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class HopGroup:
     """Next hops sharing one distance: an ECMP set (or a single next hop)."""
@@ -178,7 +126,7 @@ class HopGroup:
     hops: tuple[NextHop, ...]
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class RoutePlan:
     prefix: str
@@ -189,7 +137,7 @@ class RoutePlan:
     hop_groups: tuple[HopGroup, ...]  # the same next hops grouped by distance, best first
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class Prefix:
     """A prefix in every text form a template prints."""
@@ -200,7 +148,7 @@ class Prefix:
     hostmask: str
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class UnderlayRoute:
     """Host route to a Cloudflare endpoint via a WAN gateway, so a route via a tunnel never
@@ -213,7 +161,7 @@ class UnderlayRoute:
     gateway: str
 
 
-@_plain_repr
+@plain_repr
 @dataclass(frozen=True, slots=True)
 class DevicePlan:
     netgen_version: str
@@ -322,6 +270,27 @@ def _exclude(block: Piece, own: list[Piece]) -> list[Piece]:
     return pieces
 
 
+def merge_cidrs(networks: Iterable[Piece]) -> list[Piece]:
+    """The fewest networks covering exactly the union of ``networks``, in address order (what
+    ``netaddr.cidr_merge`` gives, on ints)."""
+    spans = sorted((base, base + (1 << (32 - length))) for base, length in networks)
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[Piece] = []
+    for start, end in merged:
+        while start < end:
+            size = start & -start if start else 1 << 32
+            while size > end - start:
+                size >>= 1
+            out.append((start, 32 - size.bit_length() + 1))
+            start += size
+    return out
+
+
 def site_remote_prefixes(inv: Inventory) -> dict[str, list[RouteTexts]]:
     """Per site, the other sites' LAN prefixes merged into the fewest networks, in address
     order, as :func:`route_texts`.
@@ -331,8 +300,9 @@ def site_remote_prefixes(inv: Inventory) -> dict[str, list[RouteTexts]]:
     The text forms are made once per network (converting addresses to text is a large part
     of planning a fleet).
     """
-    everything = netaddr.cidr_merge([str(p) for s in inv.sites for p in s.lan_prefixes])
-    merged: list[Piece] = [(int(n.first), n.prefixlen) for n in everything]
+    merged = merge_cidrs(
+        (int(p.network_address), p.prefixlen) for s in inv.sites for p in s.lan_prefixes
+    )
     starts = [base for base, _ in merged]
     texts: dict[Piece, RouteTexts] = {}
 
@@ -364,3 +334,8 @@ def site_remote_prefixes(inv: Inventory) -> dict[str, list[RouteTexts]]:
         result.sort()
         out[site.name] = [text(piece) for piece in result]
     return out
+
+
+def plan_text(plan: object) -> str:
+    """``repr(plan)``, each shared record or tuple written once (:func:`record_text`)."""
+    return record_text(plan)

@@ -265,3 +265,27 @@ def test_a_device_with_a_problem_is_planned_every_time(
     assert found[0] == found[1] == found[2] and "NG502" in found[0][0]
     assert planned.devices.count(device["name"]) == 3
     assert len(planned.devices) == 6 + 1 + 6  # the clean ones come from the cache once
+
+
+@pytest.mark.parametrize("command", ["validate", "render", "check"])
+def test_an_edit_while_netgen_runs_is_never_remembered(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    out = tmp_path / "out"
+    api.render(fleet, out)
+    shutil.rmtree(fleet.parent / ".netgen-cache")
+    real = planning.open_session
+
+    def editing(*args: Any, **kwargs: Any) -> Session:
+        session = real(*args, **kwargs)
+        fleet.write_text(fleet.read_text() + "# edited while netgen ran\n")
+        return session
+
+    for module in (planning, rendering):
+        monkeypatch.setattr(module, "open_session", editing)
+    if command == "validate":
+        api.validate(fleet)
+    else:
+        api.render(fleet, out, check=command == "check")
+    for kind in ("validate", "render"):
+        assert not list((fleet.parent / ".netgen-cache" / kind).glob("*.json"))

@@ -9,7 +9,7 @@ from typing import Any
 
 import netaddr
 
-from netgen.plan.model import route_texts, site_remote_prefixes
+from netgen.plan.model import merge_cidrs, route_texts, site_remote_prefixes
 
 
 def reference(sites: list[Any], name: str) -> list[tuple[str, str, str, str]]:
@@ -36,3 +36,18 @@ def test_matches_netaddr_on_random_fleets() -> None:
         got = site_remote_prefixes(SimpleNamespace(sites=tuple(sites)))  # type: ignore[arg-type]
         for site in sites:
             assert got[site.name] == reference(sites, site.name), site
+
+
+def test_merge_cidrs_is_netaddrs_cidr_merge() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        nets = []
+        for _ in range(rng.randint(0, 12)):
+            length = rng.randint(0, 32)
+            base = rng.randrange(1 << 32) & ((0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF)
+            nets.append((base, length))
+        expected = [
+            (int(n.first), n.prefixlen)
+            for n in netaddr.cidr_merge([f"{netaddr.IPAddress(b)}/{n}" for b, n in nets])
+        ]
+        assert merge_cidrs(nets) == expected, nets
