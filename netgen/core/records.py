@@ -36,26 +36,27 @@ def plain_repr(cls: _Record) -> _Record:
 def record_text(value: object) -> str:
     """``repr(value)``, with each record or tuple that occurs more than once in it (the hops
     every route shares, the proposals every tunnel shares) written once and reused."""
-    memo: dict[int, tuple[str, object]] = {}
+    return _text(value, {})
 
-    def text(value: object) -> str:
-        kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None:
-            return repr(value)
-        found = memo.get(id(value))
-        if found is not None:
-            return found[0]
-        record = _RECORDS.get(kind)
-        if record is not None:
-            qualname, names = record
-            body = ", ".join([f"{n}={text(getattr(value, n))}" for n in names])
-            out = f"{qualname}({body})"
-        elif kind is tuple:
-            items = [text(v) for v in value]  # type: ignore[attr-defined]
-            out = f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-        else:
-            out = repr(value)
-        memo[id(value)] = (out, value)  # the value is kept so that its id is not reused
-        return out
 
-    return text(value)
+def _text(value: object, memo: dict[int, tuple[str, object]]) -> str:
+    # a module-level function, not a closure: a recursive closure is a reference cycle that
+    # would keep each plan's memo alive until the cyclic GC runs (the CLI runs without it)
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return repr(value)
+    found = memo.get(id(value))
+    if found is not None:
+        return found[0]
+    record = _RECORDS.get(kind)
+    if record is not None:
+        qualname, names = record
+        body = ", ".join([f"{n}={_text(getattr(value, n), memo)}" for n in names])
+        out = f"{qualname}({body})"
+    elif kind is tuple:
+        items = [_text(v, memo) for v in value]  # type: ignore[attr-defined]
+        out = f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    else:
+        out = repr(value)
+    memo[id(value)] = (out, value)  # the value is kept so that its id is not reused
+    return out
