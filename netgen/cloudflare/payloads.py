@@ -8,7 +8,6 @@ Cloudflare generates them with ``psk_generate`` (or takes yours through a PUT).
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 from netgen.cloudflare.addressing import tunnel_sides
@@ -43,7 +42,7 @@ def build_payloads(inv: Inventory, alloc: Allocation) -> dict[str, list[dict[str
     lans = {s.name: s.lan_prefixes for s in inv.sites}
     gre: list[dict[str, Any]] = []
     ipsec: list[dict[str, Any]] = []
-    routes: list[dict[str, Any]] = []
+    routes: list[tuple[tuple[int, int, int, int], dict[str, Any]]] = []
     for name in sorted(inv.tunnels):
         t = inv.tunnels[name]
         if name not in alloc.assignments:
@@ -71,14 +70,16 @@ def build_payloads(inv: Inventory, alloc: Allocation) -> dict[str, list[dict[str
             }
             ipsec.append(body)
         customer = tunnel_sides(alloc.assignments[name].interface_address).customer
+        nexthop = str(customer)
         for prefix in lans.get(t.site, ()):
-            routes.append(
-                {
-                    "prefix": str(prefix),
-                    "nexthop": str(customer),
-                    "priority": t.priority,
-                    "description": f"netgen: {t.site} via {t.name}",
-                }
-            )
-    routes.sort(key=lambda r: (IPv4Network(r["prefix"]), r["priority"], IPv4Address(r["nexthop"])))
-    return {"gre_tunnels": gre, "ipsec_tunnels": ipsec, "routes": routes}
+            # sorted as (IPv4Network, priority, IPv4Address) sort, with ints
+            order = (int(prefix.network_address), prefix.prefixlen, t.priority, int(customer))
+            body = {
+                "prefix": str(prefix),
+                "nexthop": nexthop,
+                "priority": t.priority,
+                "description": f"netgen: {t.site} via {t.name}",
+            }
+            routes.append((order, body))
+    routes.sort(key=lambda r: r[0])
+    return {"gre_tunnels": gre, "ipsec_tunnels": ipsec, "routes": [r for _, r in routes]}

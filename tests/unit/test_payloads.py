@@ -99,3 +99,16 @@ def test_magic_transit_defaults_health_checks_to_unidirectional(tmp_path: Path) 
     path = write_inventory(tmp_path, inv)
     payloads = api.plan(path).payloads
     assert {b["health_check"]["direction"] for b in payloads["ipsec_tunnels"]} == {"unidirectional"}
+
+
+@pytest.mark.parametrize("scenario", ["mixed", "ipsec-dual-isp"])
+def test_routes_are_sorted_by_prefix_priority_and_next_hop(tmp_path: Path, scenario: str) -> None:
+    from ipaddress import IPv4Address
+
+    routes = _payloads(tmp_path, scenario)["routes"]
+    assert len(routes) > 4
+    keys = [(IPv4Network(r["prefix"]), r["priority"], IPv4Address(r["nexthop"])) for r in routes]
+    if scenario == "mixed":  # backup tunnels: two priorities per prefix
+        assert len({r["priority"] for r in routes}) > 1
+    assert keys == sorted(keys)
+    assert len({r["prefix"] for r in routes}) > 1
