@@ -1,16 +1,18 @@
 """The performance issue's table, measured on this machine in one go (``make bench``).
 
-    python benchmarks/table.py --devices 10000
+    python benchmarks/table.py --devices 10000 [--workdir DIR] [--linearity]
 
 Builds the synthetic fleet of fleet.py (imported identities in the lock), measures the floor
 pipeline of fleet.py in the same run, then runs the real CLI (``python -m netgen``) for each
-row in its own process and reports wall time and peak RSS (``wait4``):
+row in its own process and reports wall time and peak RSS (``wait4``, workers included):
 
-- render -o DIR, cold (default --jobs = CPUs) and --jobs 1;
-- render -o DIR again, nothing changed; render --check, nothing changed;
-- one site's MTU changed, render -o DIR;
-- validate.
+- cold (no output, no cache): render -o DIR with --jobs = CPUs and --jobs 1, validate;
+- nothing changed: render -o DIR, render --check, validate;
+- one site's MTU changed in the single-file inventory: render -o DIR, validate;
+- the same fleet as an inventory directory (``netgen split``): the first render of it (its
+  devices are those already rendered), then one site file changed: render -o DIR, validate.
 
+``--linearity`` runs the cold rows only (for 1k / 10k / 40k comparisons).
 Figures only: nothing here asserts a time (targets are read off the table, never in tests).
 """
 
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,17 +52,30 @@ def cli(*args: str | Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def change_one_site(inventory: Path) -> None:
-    text = inventory.read_text()
-    changed = re.sub(r"(  - name: site00007\n)", r"\1    defaults: {mtu: 1400}\n", text, count=1)
+def change_one_site(inventory: Path, mtu: int) -> None:
+    """Give site00007 its own MTU (a file: the inventory; a directory: its site file)."""
+    if inventory.is_dir():
+        path = inventory / "sites" / "site00007.yaml"
+        text = path.read_text()
+        changed = re.sub(r"(?m)^defaults: .*\n", "", text)
+        changed = changed.replace(
+            "name: site00007\n", f"name: site00007\ndefaults: {{mtu: {mtu}}}\n"
+        )
+    else:
+        path = inventory
+        text = path.read_text()
+        changed = re.sub(
+            r"(  - name: site00007\n)", rf"\1    defaults: {{mtu: {mtu}}}\n", text, count=1
+        )
     assert changed != text
-    inventory.write_text(changed)
+    path.write_text(changed)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--devices", type=int, default=10000)
     ap.add_argument("--workdir", type=Path)
+    ap.add_argument("--linearity", action="store_true", help="the cold rows only")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="netgen-table-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -82,18 +98,41 @@ def main() -> None:
         )
         print(json.dumps(rows[-1]), file=sys.stderr)
 
+    cache = work / ".netgen-cache"
     row("render -o DIR (cold, --jobs = CPUs)", "render", inventory, "-o", out)
+    shutil.rmtree(cache, ignore_errors=True)
     row("render -o DIR (cold, --jobs 1)", "render", inventory, "-o", work / "out1", "--jobs", "1")
-    row("render -o DIR (nothing changed)", "render", inventory, "-o", out)
-    row("render --check (nothing changed)", "render", inventory, "-o", out, "--check")
-    change_one_site(inventory)
-    row("render -o DIR (one site changed)", "render", inventory, "-o", out)
-    row("validate", "validate", inventory)
+    shutil.rmtree(cache, ignore_errors=True)
+    row("validate (cold)", "validate", inventory)
+    if not args.linearity:
+        row("render -o DIR (nothing changed)", "render", inventory, "-o", out)
+        row("render --check (nothing changed)", "render", inventory, "-o", out, "--check")
+        row("validate (nothing changed)", "validate", inventory)
+        change_one_site(inventory, 1400)
+        row("render -o DIR (one site changed, one file)", "render", inventory, "-o", out)
+        row("validate (one site changed, one file)", "validate", inventory)
+        tree = split(inventory, work / "tree")
+        row("render -o DIR (inventory directory, first)", "render", tree, "-o", out)
+        change_one_site(tree, 1380)
+        row("render -o DIR (one site changed, directory)", "render", tree, "-o", out)
+        change_one_site(tree, 1360)
+        row("validate (one site changed, directory)", "validate", tree)
     print(f"| run | seconds | × floor ({floor:.2f} s) | peak RSS |")
     print("|---|---|---|---|")
     for r in rows:
         print(f"| {r['run']} | {r['seconds']} | {r['x_floor']}× | {r['peak_rss_mib']} MiB |")
     print(f"\n{args.devices} devices, {args.devices * 4} tunnels, {os.cpu_count()} CPUs")
+
+
+def split(inventory: Path, target: Path) -> Path:
+    """The inventory as a directory (`netgen split`), with the lock moved into it."""
+    subprocess.run(
+        [sys.executable, "-m", "netgen", "split", str(inventory), str(target)],
+        check=True,
+        capture_output=True,
+    )
+    shutil.copy2(inventory.with_name("netgen.lock.yaml"), target / "netgen.lock.yaml")
+    return target
 
 
 if __name__ == "__main__":
