@@ -6,18 +6,46 @@ settings, their allocated addresses and device-local numbers, the remote identit
 holds for them, the Cloudflare endpoints, the product, the routes to the other sites' LANs,
 whether placeholders are allowed, its vendor's profile and templates, and netgen itself.
 :func:`source_digest` hashes exactly those, so a render can tell that a device's files would
-not change without planning it (``netgen.api.render_run``). Whatever is hashed is written with
-``repr``, which spells out every field of the frozen records; netgen's fingerprint stands for
-the code that turns them into a plan.
+not change without planning it (``netgen.api.render_run``). Every field of the records is
+hashed except where they came from in the inventory (:data:`POSITIONS`: paths used only to
+place diagnostics, and a device with a diagnostic is never skipped), so moving a site within
+a file or into its own file (``netgen split``) changes no digest. netgen's fingerprint stands
+for the code that turns them into a plan.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from typing import Final
 
 from netgen.core.cache import fingerprint
 from netgen.inventory.model import Device
 from netgen.plan.model import PlanInputs
+
+# fields that only say where a value came from in the inventory (for diagnostics); a site's
+# other devices are not read by a device's plan
+POSITIONS: Final = frozenset({"path", "origins", "via_path"})
+_SKIPPED: Final = {"Site": POSITIONS | {"devices"}}
+
+
+def _fields(value: object) -> object:
+    """``value`` with every record spelled out as (class name, field values) without
+    :data:`POSITIONS`; anything else as it is."""
+    if isinstance(value, tuple):
+        return tuple(_fields(v) for v in value)
+    names = _NAMES.get(type(value))
+    if names is None:
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            return value
+        skip = _SKIPPED.get(type(value).__name__, POSITIONS)
+        names = _NAMES[type(value)] = tuple(
+            f.name for f in dataclasses.fields(value) if f.name not in skip
+        )
+    return (type(value).__name__, *(_fields(getattr(value, n)) for n in names))
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}  # the hashed fields of each record class
 
 
 def source_digest(inputs: PlanInputs, device: Device, vendor_digest: str) -> str:
@@ -30,6 +58,7 @@ def source_digest(inputs: PlanInputs, device: Device, vendor_digest: str) -> str
         inventory.product,
         inventory.endpoints,
         inputs.sites[device.site],
+        device,
         inputs.remote_routes.get(device.site, ()),
     ]
     for name in device.tunnels:
@@ -42,4 +71,5 @@ def source_digest(inputs: PlanInputs, device: Device, vendor_digest: str) -> str
             None if assignment is None else (assignment.interface_address, assignment.index),
             None if ids is None else (ids.fqdn_id, ids.user_id, ids.hex_id),
         ]
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    text = repr(_fields(tuple(parts)))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
