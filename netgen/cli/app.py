@@ -17,6 +17,7 @@ from netgen import __version__
 from netgen.cli import (
     cloud_commands,
     diff_command,
+    editor_commands,
     handoff_command,
     inventory_commands,
     lint_command,
@@ -53,13 +54,13 @@ def _root(
     """netgen: Cloudflare Magic WAN tunnels, planned and rendered."""
 
 
-app.command(cls=NetgenCommand)(inventory_commands.init)
-app.command(cls=NetgenCommand)(inventory_commands.split)
+app.command(cls=NetgenCommand)(editor_commands.init)
+app.command(cls=NetgenCommand)(editor_commands.split)
 app.command(cls=NetgenCommand)(inventory_commands.validate)
 app.command(cls=NetgenCommand)(inventory_commands.plan)
 app.command(cls=NetgenCommand)(inventory_commands.render)
 app.command(cls=NetgenCommand)(inventory_commands.vendors)
-app.command(cls=NetgenCommand)(inventory_commands.schema)
+app.command(cls=NetgenCommand)(editor_commands.schema)
 app.command("import", cls=NetgenCommand)(state_commands.import_)
 app.add_typer(state_commands.secrets_app, name="secrets")
 app.command(cls=NetgenCommand)(lint_command.lint)
