@@ -53,7 +53,7 @@ def write_fleet(directory: Path, devices: int, vendors: list[str]) -> Path:
         "account: {id: 0123456789abcdef0123456789abcdef, product: magic-wan}",
         "cloudflare:",
         "  endpoints: [{name: cf1, address: 192.0.2.10}, {name: cf2, address: 192.0.2.20}]",
-        "  interface_pool: [172.16.0.0/14]",
+        f"  interface_pool: [172.16.0.0/{14 if devices <= 30000 else 12}]",  # 4 /31s a device
         "defaults: {tunnel_type: ipsec, ipsec: {local_id: fqdn}}",
         "sites:",
     ]
