@@ -274,7 +274,7 @@ def test_an_edit_while_netgen_runs_is_never_remembered(
     out = tmp_path / "out"
     api.render(fleet, out)
     shutil.rmtree(fleet.parent / ".netgen-cache")
-    real = planning.open_session
+    real: Callable[..., Session] = planning.__dict__["open_session"]
 
     def editing(*args: Any, **kwargs: Any) -> Session:
         session = real(*args, **kwargs)
