@@ -33,9 +33,7 @@ from netgen.core.files import inventory_home
 from netgen.inventory.directory import MAIN_FILE, site_files
 from netgen.plan.build import build_device_plan
 from netgen.plan.model import PlanInputs
-from netgen.plan.sources import source_digest
-from netgen.render.incremental import vendor_digest
-from netgen.render.output import scan_intact
+from netgen.render.incremental import SourceDigests
 from netgen.state.lock import lock_path_for
 
 
@@ -184,17 +182,6 @@ def diagnostics_from_json(items: Any) -> list[Diagnostic] | None:
     return out
 
 
-# -- render: the output directory is what the remembered run wrote --------------------------
-
-
-def intact_output(out_dir: Path, manifest_sha256: Any) -> list[dict[str, Any]] | None:
-    """The entries of ``out_dir``'s MANIFEST.json if the directory holds exactly the files it
-    lists, each with its SHA-256, and MANIFEST.json is the one the remembered run wrote."""
-    if not isinstance(manifest_sha256, str):
-        return None
-    return scan_intact(out_dir, manifest_sha256)
-
-
 # -- validate: devices whose plan inputs planned without a problem before -------------------
 
 
@@ -207,24 +194,17 @@ def check_plans(inputs: PlanInputs, cache: Cache, name: str) -> None:
     key = cache_key("planned", str(inputs.allow_placeholders))
     found = cache.get("planned", name, key) if cache.root is not None else None
     clean = set(found) if isinstance(found, list) else set()
-    registry, vendor_digests = inputs.registry, {}
+    digest_of = SourceDigests(inputs)
     diags: list[Diagnostic] = []
     now: list[str] = []
     for device in sorted(inputs.inventory.devices(), key=lambda d: (d.site, d.name)):
-        vendor = registry.vendors.get(device.vendor)
-        digest = None
-        if vendor is not None:
-            if vendor.id not in vendor_digests:
-                vendor_digests[vendor.id] = vendor_digest(registry, vendor)
-            digest = source_digest(inputs, device, vendor_digests[vendor.id])
-            if digest in clean:
-                now.append(digest)
+        digest = digest_of(device)  # None: an unknown vendor, planning reports it
+        if digest is None or digest not in clean:
+            try:
+                build_device_plan(inputs, device)
+            except UserError as exc:
+                diags.extend(exc.diagnostics)
                 continue
-        try:
-            build_device_plan(inputs, device)
-        except UserError as exc:
-            diags.extend(exc.diagnostics)
-            continue
         if digest is not None:
             now.append(digest)
     if cache.root is not None and set(now) != clean:

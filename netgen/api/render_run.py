@@ -26,14 +26,13 @@ from netgen.inventory.model import Device
 from netgen.plan.build import build_device_plan
 from netgen.plan.model import PlanInputs
 from netgen.plan.reveal import reveal_psks
-from netgen.plan.sources import source_digest
 from netgen.render.environment import RenderedFile, make_environment, render_with_digest
 from netgen.render.incremental import (
     NOTHING,
     Previous,
+    SourceDigests,
     device_key,
     previous_render,
-    vendor_digest,
 )
 from netgen.render.output import (
     json_lines_array,
@@ -100,7 +99,10 @@ class RenderJob:
     source: Path | None = None
     count: int = 0  # files yielded so far (device files and payloads)
     jobs: int = 1  # worker processes (netgen.api.parallel)
-    _vendor_digests: dict[str, str] = field(default_factory=dict)
+    _source_digests: SourceDigests = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._source_digests = SourceDigests(self.inputs)
 
     def device_files(
         self, env: SandboxedEnvironment, device: Device, digests: dict[str, str]
@@ -109,23 +111,18 @@ class RenderJob:
         built from changed (:func:`netgen.plan.sources.source_digest`), else planned and
         rendered (raises UserError with the device's problems); its digest goes into
         ``digests``."""
-        inputs, registry = self.inputs, self.session.registry
-        vendor = registry.vendors.get(device.vendor)
+        inputs = self.inputs
         key = device_key(device.site, device.name)
         reveal = inputs.reveal_secrets and bool(inputs.psks)
-        if vendor is not None and not reveal:
-            if device.vendor not in self._vendor_digests:
-                self._vendor_digests[device.vendor] = vendor_digest(registry, vendor)
-            digest = source_digest(inputs, device, self._vendor_digests[device.vendor])
-            kept = self._unchanged(key, digest)
-            if kept is not None:
-                digests[key] = digest
-                return kept
+        digest = self._source_digests(device)  # None: an unknown vendor, planning reports it
+        kept = None if reveal or digest is None else self._unchanged(key, digest)
+        if kept is not None and digest is not None:
+            digests[key] = digest
+            return kept
         plan = build_device_plan(inputs, device)
-        vendor = registry.vendors[plan.vendor]
-        if plan.vendor not in self._vendor_digests:
-            self._vendor_digests[plan.vendor] = vendor_digest(registry, vendor)
-        digests[key] = source_digest(inputs, device, self._vendor_digests[plan.vendor])
+        if digest is not None:
+            digests[key] = digest
+        vendor = self.session.registry.vendors[plan.vendor]
         revealed = reveal_psks(plan, inputs.psks, vendor) if reveal else None
         return render_with_digest(env, vendor, plan, revealed)
 

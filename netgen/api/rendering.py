@@ -12,7 +12,6 @@ from netgen.api.memo import (
     Memo,
     diagnostics_from_json,
     diagnostics_to_json,
-    intact_output,
     memo_for,
 )
 from netgen.api.render_run import (
@@ -47,6 +46,7 @@ from netgen.render.output import (
     diff_tree,
     diff_tree_streaming,
     manifest_file,
+    scan_intact,
     write_tree,
 )
 from netgen.render.output_dir import (
@@ -169,7 +169,8 @@ def _recall_render(
     if diags is None:
         return None
     real = prepare_output(target, notify)  # repairs an interrupted swap, as a full run does
-    entries = intact_output(real, value.get("manifest"))
+    manifest = value.get("manifest")
+    entries = scan_intact(real, manifest) if isinstance(manifest, str) else None
     if entries is None:
         return None
     if check:

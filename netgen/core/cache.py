@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -129,15 +128,3 @@ DISABLED: Final = Cache(None)
 def open_cache(home: Path, enabled: bool | None = None) -> Cache:
     """The cache of the inventory whose lock lives in ``home``."""
     return Cache(home / CACHE_DIR) if cache_enabled(enabled) else DISABLED
-
-
-def digest_files(paths: Iterable[Path]) -> str:
-    """One digest of several files' names and bytes (a missing file counts as absent)."""
-    h = hashlib.sha256()
-    for path in paths:
-        h.update(str(path).encode("utf-8", "surrogatepass") + b"\0")
-        try:
-            h.update(hashlib.sha256(path.read_bytes()).digest())
-        except FileNotFoundError:
-            h.update(b"absent")
-    return h.hexdigest()

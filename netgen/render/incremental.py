@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from netgen import __version__
+from netgen.inventory.model import Device
+from netgen.plan.model import PlanInputs
+from netgen.plan.sources import source_digest
 from netgen.render.output_dir import MANIFEST, read_nofollow
 from netgen.vendors.registry import Registry, VendorProfile
 
@@ -34,6 +37,26 @@ def vendor_digest(registry: Registry, vendor: VendorProfile) -> str:
                 h.update(path.relative_to(registry.templates_root).as_posix().encode() + b"\0")
                 h.update(path.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+class SourceDigests:
+    """The source digests of one run's devices (:func:`netgen.plan.sources.source_digest`),
+    each vendor's digest computed once."""
+
+    def __init__(self, inputs: PlanInputs) -> None:
+        self._inputs = inputs
+        self._vendors: dict[str, str] = {}
+
+    def __call__(self, device: Device) -> str | None:
+        """The device's digest; None for a vendor the registry does not know (planning the
+        device reports it)."""
+        registry = self._inputs.registry
+        vendor = registry.vendors.get(device.vendor)
+        if vendor is None:
+            return None
+        if vendor.id not in self._vendors:
+            self._vendors[vendor.id] = vendor_digest(registry, vendor)
+        return source_digest(self._inputs, device, self._vendors[vendor.id])
 
 
 def device_key(site: str, device: str) -> str:
