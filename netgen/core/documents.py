@@ -9,11 +9,11 @@ otherwise spend two thirds of the load time scanning objects that cannot be garb
 (see reference/performance-notes.md).
 
 Every document is hostile until loaded: netgen reads at most :data:`MAX_DOCUMENT_BYTES`
-(NG107), refuses YAML anchors and aliases before anything is composed (NG106: a kilobyte of
-nested aliases expands to gigabytes, and a self-referencing alias to an endless structure),
-and refuses nesting deeper than :data:`MAX_DEPTH` (NG108) and scalars longer than
-:data:`MAX_STRING` characters (NG109). The same limits apply to JSON documents
-(:func:`limit_problem`).
+(NG107; the lock, which grows with the fleet, at most :data:`MAX_LOCK_BYTES`), refuses YAML
+anchors and aliases before anything is composed (NG106: a kilobyte of nested aliases expands
+to gigabytes, and a self-referencing alias to an endless structure), and refuses nesting
+deeper than :data:`MAX_DEPTH` (NG108) and scalars longer than :data:`MAX_STRING` characters
+(NG109). The same limits apply to JSON documents (:func:`limit_problem`).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from typing import Any, Final
 
 import yaml
 
+from netgen.core import limits
 from netgen.core.errors import Diagnostic, Position, UserError
 from netgen.core.limits import (
     DEPTH_HINT,
     LENGTH_HINT,
     MAX_DEPTH,
-    MAX_DOCUMENT_BYTES,
     MAX_STRING,
     NG_DEPTH,
     NG_LENGTH,
@@ -211,11 +211,13 @@ def digest_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_bytes(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
-    """Read a file of at most ``limit`` bytes or raise NG101 (unreadable) / NG107 (larger).
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """Read a file of at most ``limit`` bytes (by default :data:`MAX_DOCUMENT_BYTES`, looked
+    up at each call) or raise NG101 (unreadable) / NG107 (larger).
 
     At most ``limit + 1`` bytes are read, so ``/dev/zero`` or a runaway file costs no more.
     """
+    limit = limits.MAX_DOCUMENT_BYTES if limit is None else limit
     try:
         with path.open("rb") as fh:
             data = fh.read(limit + 1)
@@ -287,14 +289,15 @@ class LazyPositionIndex(PositionIndex):
         return super().position(path)
 
 
-def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
+def load_yaml_text(text: str | bytes, file: str, limit: int | None = None) -> LoadedDocument:
     """Parse YAML text into plain objects; positions are computed when first asked for.
 
     Raises UserError on syntax errors, duplicate keys, merge keys, anchors and aliases,
-    and documents over the size, depth and string limits, with positions.
+    and documents over the size (``limit`` bytes, by default :data:`MAX_DOCUMENT_BYTES`),
+    depth and string limits, with positions.
     """
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    check_size(raw, file)
+    check_size(raw, file, limit)
     digest = digest_bytes(raw)
     raw = _utf8(raw, file)
     refuse_anchors(raw, file)

@@ -40,7 +40,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netgen.cloudflare import facts
 from netgen.cloudflare.addressing import tunnel_sides
+from netgen.core.errors import UserError
 from netgen.core.files import inventory_home
+from netgen.core.limits import MAX_LOCK_BYTES, NG_SIZE, size_text
 
 LOCK_NAME = "netgen.lock.yaml"
 LOCK_HEADER = (
@@ -200,7 +202,8 @@ def dump_lock(lock: LockFile) -> str:
     """Stable text: sorted tunnels, fixed key order, no nulls.
 
     Emitted directly (the structure is fixed and shallow): PyYAML's pure-Python representer
-    costs seconds for a fleet-sized lock.
+    costs seconds for a fleet-sized lock. A lock over :data:`MAX_LOCK_BYTES` is NG107 here,
+    before anything is written: netgen never writes a lock it would refuse to read.
     """
     lines = [
         LOCK_HEADER.rstrip("\n"),
@@ -228,7 +231,17 @@ def dump_lock(lock: LockFile) -> str:
                 lines.append("    cloudflare:")
                 _emit(lines, facts, "      ")
     lines.append(LOCK_END)  # last: a lock without it was cut short
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    if len(text) > MAX_LOCK_BYTES:  # ASCII (string_scalar escapes the rest): chars are bytes
+        raise UserError.single(
+            NG_SIZE,
+            f"the new lock would be larger than {size_text(MAX_LOCK_BYTES)}, the most netgen "
+            "reads (netgen writes no lock it could not read back)",
+            file=LOCK_NAME,
+            hint="release removed tunnels (`netgen plan --write-lock --prune`) or split the "
+            "fleet into inventories of their own, each with its lock",
+        )
+    return text
 
 
 def sticky_names(lock: LockFile) -> dict[tuple[str, str, str], str]:

@@ -28,7 +28,7 @@ from netgen.cloudflare.facts import INTERFACE_RANGES
 from netgen.core.documents import load_yaml_text, paused_gc, read_bytes
 from netgen.core.errors import UserError
 from netgen.core.files import state_target
-from netgen.core.limits import MAX_DOCUMENT_BYTES, MAX_STRING
+from netgen.core.limits import MAX_LOCK_BYTES, MAX_STRING
 from netgen.core.validation import diagnostics_from_validation
 from netgen.state.lock import (
     INCOMPLETE_HINT,
@@ -139,7 +139,7 @@ class _NotCanonicalError(Exception):
 
 def parse_canonical_lock(text: str) -> LockFile | None:
     """The lock in ``text`` if it is in netgen's canonical shape, else None."""
-    if len(text) > MAX_DOCUMENT_BYTES or not text.endswith(_END):  # NG107, NG402
+    if len(text) > MAX_LOCK_BYTES or not text.endswith(_END):  # NG107, NG402
         return None
     if not _canonical_characters(text):
         return None
@@ -365,7 +365,7 @@ def load_lock(path: Path) -> LockFile:
     state_target(path, "the lock file")
     if not path.exists():
         return LockFile()
-    raw = read_bytes(path)
+    raw = read_bytes(path, MAX_LOCK_BYTES)
     check_complete(raw, str(path))
     try:
         fast = parse_canonical_lock(raw.decode())
@@ -373,14 +373,14 @@ def load_lock(path: Path) -> LockFile:
         fast = None
     if fast is not None:
         return fast
-    doc = load_yaml_text(raw, str(path))
+    doc = load_yaml_text(raw, str(path), MAX_LOCK_BYTES)
     return parse_lock(doc.data, doc.index)
 
 
 def parse_lock_text(text: str, file: str) -> LockFile:
     """Read a lock from its text (the end marker is required, as for a file)."""
     check_complete(text.encode("utf-8", "surrogatepass"), file)
-    doc = load_yaml_text(text, file)
+    doc = load_yaml_text(text, file, MAX_LOCK_BYTES)
     return parse_lock(doc.data, doc.index)
 
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from netgen.cloudflare.facts import INTERFACE_PREFIXLENS, INTERFACE_RANGES
 from netgen.core.errors import UserError
-from netgen.core.limits import MAX_DOCUMENT_BYTES, MAX_STRING
+from netgen.core.limits import MAX_STRING
 from netgen.state import lock_read
 from netgen.state.lock import (
     LOCK_END,
@@ -338,9 +338,12 @@ def test_tunnels_without_entries_is_null_to_yaml_and_refused() -> None:
     assert slow_read(text) is None
 
 
-def test_a_document_over_the_size_limit_is_refused() -> None:
-    text = LOCK.replace("# netgen lock file\n", "#" * (MAX_DOCUMENT_BYTES + 1) + "\n")
-    assert parse_canonical_lock(text) is None
+def test_a_lock_over_its_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the limit shrunk to this lock's size (more in tests/unit/test_lock.py)."""
+    monkeypatch.setattr(lock_read, "MAX_LOCK_BYTES", len(LOCK.encode()))
+    assert agrees(LOCK)
+    longer = LOCK.replace("# netgen lock file\n", "# netgen lock file.\n")
+    assert parse_canonical_lock(longer) is None and slow_read(longer) is None
 
 
 def test_a_value_over_the_string_limit_is_refused() -> None:
