@@ -104,9 +104,11 @@ def diagnostics_from_validation(
                 msg += " (value not shown: it may be a secret)"
             elif isinstance(value, str):
                 msg += f" (got {shown(value)})"
-            elif isinstance(value, int | float | bool):
+            elif isinstance(value, bool):  # as YAML and JSON spell it
+                msg += f" (got {'true' if value else 'false'})"
+            elif isinstance(value, int | float):
                 msg += f" (got {value!r})"
-            value_hint = SECRET_HINT if _is_secret(loc) else _hint_for(kind)
+            value_hint = SECRET_HINT if _is_secret(loc) else _hint_for(kind, err.get("ctx"), value)
             out.append(Diagnostic("NG203", msg, position=pos, hint=value_hint, field=field))
     return out
 
@@ -123,7 +125,15 @@ def _is_secret(loc: PathKey) -> bool:
     return any(isinstance(part, str) and part in SECRET_KEYS for part in loc)
 
 
-def _hint_for(kind: str) -> str | None:
+YAML_BOOLEANS = "YAML reads an unquoted true, false, yes, no, on or off as a boolean"
+
+
+def _hint_for(kind: str, ctx: dict[str, Any] | None, value: object) -> str | None:
+    if kind == "yaml_boolean" and ctx:  # raised by the inventory schema's int and IPv4 types
+        example = f" such as {ctx['example']}" if ctx.get("example") else ""
+        return f"write {ctx['expected']}{example}; {YAML_BOOLEANS}"
+    if kind == "string_type" and isinstance(value, bool):  # e.g. `name: on`
+        return f"quote it if it is text; {YAML_BOOLEANS}"
     hints = {
         "string_pattern_mismatch": (
             "use letters, digits, '.', '_' and '-' (start with a letter or digit)"

@@ -64,11 +64,11 @@ def parse_inventory(
             ]
         )
     version = data.get("netgen")
-    if version != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION or isinstance(version, bool):  # true == 1 in Python
         where = index.position(("netgen",)) if "netgen" in data else index.position(())
         bad = Diagnostic(
             "NG104",
-            f"unsupported inventory schema version {version!r}",
+            f"unsupported inventory schema version {_shown_version(version)}",
             position=where,
             hint=f"this netgen reads `netgen: {SCHEMA_VERSION}`",
         )
@@ -96,6 +96,13 @@ def parse_inventory(
     if any(d.severity is Severity.ERROR for d in diags):
         raise UserError(sort_diagnostics(diags))
     return LoadedInventory(inv, index, doc.path, sort_diagnostics(diags))
+
+
+def _shown_version(version: object) -> str:
+    """``netgen: true`` is shown as written, not as Python's ``True``."""
+    if isinstance(version, bool):
+        return "true" if version else "false"
+    return repr(version)
 
 
 def load_inventory_document(path: Path, cache: Cache = DISABLED) -> LoadedDocument:
@@ -134,6 +141,8 @@ def _device_vendor(
     if not isinstance(vendor_id, str):
         return []  # the schema reports it
     version = device.get("platform_version")
+    if isinstance(version, bool):
+        return []  # the schema reports it (NG203), not as an unknown version "True"
     requested = str(version) if isinstance(version, int | float | str) else None
     choice = registry.choose(vendor_id, requested)
     return [choice.diagnostic(index, path)] if isinstance(choice, ChoiceProblem) else []

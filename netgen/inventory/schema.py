@@ -12,6 +12,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 
@@ -31,6 +32,52 @@ def _version_to_str(value: object) -> object:
 PlatformVersion = Annotated[str, BeforeValidator(_version_to_str)]
 
 
+# YAML reads an unquoted true/false/yes/no/on/off as a bool, and a bool is an int: pydantic's lax
+# mode would take `mtu: true` as MTU 1, and ipaddress takes ints, so `address: true` would be
+# 0.0.0.1 (and Python warns "__int__ returned non-int"). Every int and IPv4 field of the
+# inventory refuses a bool first, as NG203 with a hint about YAML booleans
+# (netgen.core.validation). Other lax coercions stay: `mtu: "1400"` and `mtu: 1400.0` are 1400.
+def _bool_error(expected: str, example: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "yaml_boolean",
+        "Input should be {expected}, not a boolean",
+        {"expected": expected, "example": example},
+    )
+
+
+def _refuse_bool(expected: str) -> BeforeValidator:
+    def check(value: object) -> object:
+        if isinstance(value, bool):
+            raise _bool_error(expected, "")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _ip_text(kind: str, what: str, example: str) -> BeforeValidator:
+    """Refuse a bool, and an int too, where an IPv4 value is expected: ipaddress reads
+    ``3405803786`` as 203.0.113.10, never what an engineer meant by writing a number. The int
+    error has pydantic's own type and text, so it reads and is hinted like any bad address."""
+
+    def check(value: object) -> object:
+        if isinstance(value, bool):
+            raise _bool_error(f"an IPv4 {what}", example)
+        if isinstance(value, int):
+            raise PydanticCustomError(kind, f"Input is not a valid IPv4 {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+NOT_BOOL = _refuse_bool("a whole number")
+# bounds go inside, before NOT_BOOL: outside it they would not reach the JSON schema as
+# minimum/maximum (schema/inventory.schema.json)
+Integer = Annotated[int, NOT_BOOL]
+Address = Annotated[IPv4Address, _ip_text("ip_v4_address", "address", "203.0.113.10")]
+Network = Annotated[IPv4Network, _ip_text("ip_v4_network", "network", "10.10.0.0/16")]
+Interface = Annotated[IPv4Interface, _ip_text("ip_v4_interface", "interface", "10.252.0.0/31")]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
@@ -40,32 +87,32 @@ class HealthCheckIn(_Strict):
     type: Literal["reply", "request"] | None = None
     rate: Literal["low", "mid", "high"] | None = None
     direction: Literal["unidirectional", "bidirectional"] | None = None
-    target: IPv4Address | None = None
+    target: Address | None = None
 
 
 class DpdIn(_Strict):
-    interval: Annotated[int, Field(ge=2, le=3600)] | None = None
-    timeout: Annotated[int, Field(ge=2, le=86400)] | None = None
+    interval: Annotated[int, Field(ge=2, le=3600), NOT_BOOL] | None = None
+    timeout: Annotated[int, Field(ge=2, le=86400), NOT_BOOL] | None = None
 
 
 class IkeSuiteIn(_Strict):
     encryption: str
     integrity: str | None = None
     prf: str
-    dh_group: int
+    dh_group: Integer
 
 
 class EspSuiteIn(_Strict):
     encryption: str
     integrity: str | None = None
-    pfs_group: int
+    pfs_group: Integer
 
 
 class CustomCryptoIn(_Strict):
     ike: IkeSuiteIn
     esp: EspSuiteIn
-    ike_lifetime: int = 86400
-    child_lifetime: int = 28800
+    ike_lifetime: Integer = 86400
+    child_lifetime: Integer = 28800
 
 
 class IpsecIn(_Strict):
@@ -78,9 +125,9 @@ class SettingsIn(_Strict):
     """Tunnel settings; every layer may set any subset."""
 
     tunnel_type: TunnelType | None = None
-    mtu: int | None = None
-    mss: int | None = None
-    ttl: int | None = None
+    mtu: Integer | None = None
+    mss: Integer | None = None
+    ttl: Integer | None = None
     health_check: HealthCheckIn | None = None
     replay_protection: bool | None = None
     ipsec: IpsecIn | None = None
@@ -91,7 +138,7 @@ class DefaultsIn(SettingsIn):
     routes through its tunnels besides the other sites' LANs."""
 
     # e.g. [0.0.0.0/0] (full tunnel) or Cloudflare One ranges; the most specific level wins
-    via_cloudflare: list[IPv4Network] | None = None
+    via_cloudflare: list[Network] | None = None
 
 
 class PskRefIn(_Strict):
@@ -108,8 +155,8 @@ class TunnelIn(SettingsIn):
     wan: str
     endpoint: str
     type: TunnelType | None = None
-    interface_address: IPv4Interface | None = None
-    priority: Annotated[int, Field(ge=0, le=1_000_000)] = 100
+    interface_address: Interface | None = None
+    priority: Annotated[int, Field(ge=0, le=1_000_000), NOT_BOOL] = 100
     description: str | None = None
     psk: PskRefIn | None = None
 
@@ -117,8 +164,8 @@ class TunnelIn(SettingsIn):
 class WanIn(_Strict):
     name: Name
     interface: str
-    address: IPv4Address
-    gateway: IPv4Address | None = None
+    address: Address
+    gateway: Address | None = None
     behind_nat: bool = False
 
 
@@ -139,20 +186,20 @@ class SiteIn(_Strict):
     address: str | None = None
     contact: str | None = None
     description: str | None = None
-    lan_prefixes: list[IPv4Network] = Field(default_factory=list)
+    lan_prefixes: list[Network] = Field(default_factory=list)
     devices: Annotated[list[DeviceIn], Field(min_length=1)]
     defaults: DefaultsIn | None = None
 
 
 class EndpointIn(_Strict):
     name: Name
-    address: IPv4Address
+    address: Address
 
 
 class CloudflareIn(_Strict):
     endpoints: Annotated[list[EndpointIn], Field(min_length=1)]
-    interface_pool: list[IPv4Interface] = Field(default_factory=list)
-    advertised_prefixes: list[IPv4Network] = Field(default_factory=list)
+    interface_pool: list[Interface] = Field(default_factory=list)
+    advertised_prefixes: list[Network] = Field(default_factory=list)
 
 
 class AccountIn(_Strict):
