@@ -3,9 +3,9 @@
 The run's inputs (the session, the plan inputs, the previous render) are large; worker
 processes are forked after they exist, so each worker reads them from the parent's memory
 instead of receiving a copy. The parent hands out contiguous slices of the sorted device list
-and takes the results back in the same order (``imap``), so files, MANIFEST.json and the order
-of diagnostics are the same as with one core. A device's errors are collected in its worker;
-all of them are raised together after the last slice, as in the serial path.
+and takes the results back, device by device, in the same order (``imap``), so files,
+MANIFEST.json and the order of diagnostics are the same as with one core. A device's errors
+come back with it; the caller raises them all together after the last device.
 
 The job a worker renders for and the Jinja environment it renders with are the module-level
 references here (:data:`_FORKED`, :data:`_FORKED_ENV`): set just before the pool forks and
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2.sandbox import SandboxedEnvironment
 
 from netgen.core.documents import paused_gc
-from netgen.core.errors import Diagnostic, UserError, sort_diagnostics
+from netgen.core.errors import Diagnostic
 from netgen.render.environment import RenderedFile, make_environment
 
 if TYPE_CHECKING:
@@ -47,57 +47,35 @@ def worth_it(jobs: int, devices: int) -> bool:
     return jobs > 1 and devices >= MIN_DEVICES and "fork" in multiprocessing.get_all_start_methods()
 
 
-Result = tuple[list[RenderedFile], dict[str, str], list[Diagnostic], int]
+# one device's outcome: (site, device), its files, its problems, its source digest
+Rendered = tuple[tuple[str, str], list[RenderedFile], list[Diagnostic], str | None]
 
 
-def _render_slice(selection: list[tuple[str, str]]) -> Result:
+def _render_slice(selection: list[tuple[str, str]]) -> list[Rendered]:
     job, env = _FORKED, _FORKED_ENV
     assert job is not None and env is not None, "forked without a job"
     devices = {(d.site, d.name): d for d in job.inputs.inventory.devices()}
-    files: list[RenderedFile] = []
-    digests: dict[str, str] = {}
-    diags: list[Diagnostic] = []
     with paused_gc():
-        for key in selection:
-            try:
-                found = job.device_files(env, devices[key], digests)
-            except UserError as exc:
-                diags.extend(exc.diagnostics)
-                continue
-            if not diags:
-                files += found
-    return files, digests, diags, len(selection)
+        return [job.render_device(env, devices[key]) for key in selection]
 
 
 def render_parallel(
     job: RenderJob, selection: list[tuple[str, str]], jobs: int
-) -> Iterator[RenderedFile]:
-    """Every selected device's files, rendered by ``jobs`` forked workers, in order."""
+) -> Iterator[Rendered]:
+    """Every selected device rendered by ``jobs`` forked workers, in ``selection``'s order."""
     global _FORKED, _FORKED_ENV
     size = max(1, len(selection) // (jobs * SLICES_PER_WORKER))
     slices = [selection[i : i + size] for i in range(0, len(selection), size)]
-    digests: dict[str, str] = job.manifest_header["devices"]
-    diags: list[Diagnostic] = []
-    done = 0
     env = make_environment(job.session.registry.templates_root)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
         env.get_template(name)  # compiled once, before the fork: every worker inherits it
     _FORKED, _FORKED_ENV = job, env
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for files, found, errors, count in pool.imap(_render_slice, slices):
-                diags += errors
-                digests.update(found)
-                done += count
-                if not diags:
-                    job.count += len(files)
-                    yield from files
-                if job.progress:
-                    job.progress(done, len(selection))
+            for rendered in pool.imap(_render_slice, slices):
+                yield from rendered
     finally:
         _FORKED, _FORKED_ENV = None, None
-    if diags:
-        raise UserError(sort_diagnostics(diags))
 
 
 def selected_devices(job: Any) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from typing import Any
 from jinja2.sandbox import SandboxedEnvironment
 
 from netgen import __version__
-from netgen.api.parallel import render_parallel, selected_devices, worth_it
+from netgen.api.parallel import Rendered, render_parallel, selected_devices, worth_it
 from netgen.api.session import (
     Session,
     plan_inputs,
@@ -100,72 +100,102 @@ class RenderJob:
     count: int = 0  # files yielded so far (device files and payloads)
     jobs: int = 1  # worker processes (netgen.api.parallel)
     _source_digests: SourceDigests = field(init=False)
+    _digests: dict[tuple[str, str], str | None] = field(init=False, default_factory=dict)
+    _env: SandboxedEnvironment | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._source_digests = SourceDigests(self.inputs)
 
-    def device_files(
-        self, env: SandboxedEnvironment, device: Device, digests: dict[str, str]
-    ) -> list[RenderedFile]:
-        """One device's files: read back from the previous output when nothing its plan is
-        built from changed (:func:`netgen.plan.sources.source_digest`), else planned and
-        rendered (raises UserError with the device's problems); its digest goes into
-        ``digests``."""
-        inputs = self.inputs
-        key = device_key(device.site, device.name)
-        reveal = inputs.reveal_secrets and bool(inputs.psks)
-        digest = self._source_digests(device)  # None: an unknown vendor, planning reports it
-        kept = None if reveal or digest is None else self._unchanged(key, digest)
-        if kept is not None and digest is not None:
-            digests[key] = digest
-            return kept
-        plan = build_device_plan(inputs, device)
-        if digest is not None:
-            digests[key] = digest
-        vendor = self.session.registry.vendors[plan.vendor]
-        revealed = reveal_psks(plan, inputs.psks, vendor) if reveal else None
-        return render_with_digest(env, vendor, plan, revealed)
+    def digest(self, device: Device) -> str | None:
+        """The device's source digest (None: an unknown vendor, planning reports it)."""
+        key = (device.site, device.name)
+        if key not in self._digests:
+            self._digests[key] = self._source_digests(device)
+        return self._digests[key]
 
-    def _unchanged(self, key: str, digest: str) -> list[RenderedFile] | None:
-        entries = self.previous.reusable(key, digest)
+    def render_device(self, env: SandboxedEnvironment, device: Device) -> Rendered:
+        """One device planned and rendered: its files or its problems, and its digest."""
+        key, digest = (device.site, device.name), self.digest(device)
+        try:
+            plan = build_device_plan(self.inputs, device)
+            vendor = self.session.registry.vendors[plan.vendor]
+            reveal = self.inputs.reveal_secrets and bool(self.inputs.psks)
+            revealed = reveal_psks(plan, self.inputs.psks, vendor) if reveal else None
+            return key, render_with_digest(env, vendor, plan, revealed), [], digest
+        except UserError as exc:
+            return key, [], list(exc.diagnostics), digest
+
+    def _kept(self, selection: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The devices whose source digest is the one the previous render recorded for them
+        (their files are read back, unless a hand edit shows), known before any planning."""
+        if not self.previous.digests or (self.inputs.reveal_secrets and self.inputs.psks):
+            return set()
+        devices = {(d.site, d.name): d for d in self.inputs.inventory.devices()}
+        kept = set()
+        for key in selection:
+            digest = self.digest(devices[key])
+            if digest is not None and self.previous.reusable(device_key(*key), digest):
+                kept.add(key)
+        return kept
+
+    def _unchanged(self, key: tuple[str, str]) -> list[RenderedFile] | None:
+        digest = self._digests.get(key)
+        entries = None if digest is None else self.previous.reusable(device_key(*key), digest)
         if entries is None or self.source is None:
             return None
         return _read_back(self.source, entries)
 
+    def _serial(self, device: Device) -> Rendered:
+        if self._env is None:
+            self._env = make_environment(self.session.registry.templates_root)
+        return self.render_device(self._env, device)
+
     def files(self) -> Iterator[RenderedFile]:
         """Every selected device's files, then the API payloads (not MANIFEST.json).
 
-        Devices are planned and rendered one by one; every device's errors are collected and
-        raised together after the last one (writers stage their output, so nothing lands).
+        The devices whose inputs did not change are read back from the previous output; the
+        others are planned and rendered, on ``jobs`` cores when there are enough of them. Every
+        device's errors are collected and raised together after the last one (writers stage
+        their output, so nothing lands).
         """
-        inputs, registry = self.inputs, self.session.registry
+        inputs = self.inputs
         digests: dict[str, str] = {}
         self.manifest_header["devices"] = digests  # complete once every file was yielded
         selection = selected_devices(self)
-        if worth_it(self.jobs, len(selection)):
-            yield from render_parallel(self, selection, self.jobs)
-        else:
-            env = make_environment(registry.templates_root)
-            devices = {(d.site, d.name): d for d in inputs.inventory.devices()}
-            diags: list[Diagnostic] = []
-            with paused_gc():
-                for done, which in enumerate(selection, 1):
-                    try:
-                        files = self.device_files(env, devices[which], digests)
-                    except UserError as exc:
-                        diags.extend(exc.diagnostics)
-                        continue
-                    if not diags:
-                        self.count += len(files)
-                        yield from files
-                    if self.progress:
-                        self.progress(done, len(selection))
-            if diags:
-                raise UserError(sort_diagnostics(diags))
+        devices = {(d.site, d.name): d for d in inputs.inventory.devices()}
+        kept = self._kept(selection)
+        fresh = [key for key in selection if key not in kept]
+        rendered: Iterator[Rendered] = (
+            render_parallel(self, fresh, self.jobs)
+            if worth_it(self.jobs, len(fresh))
+            else (self._serial(devices[key]) for key in fresh)
+        )
+        diags: list[Diagnostic] = []
+        with paused_gc():
+            for done, key in enumerate(selection, 1):
+                found = self._unchanged(key) if key in kept else None
+                errors: list[Diagnostic]
+                if found is not None:
+                    files, errors, digest = found, [], self._digests[key]
+                elif key in kept:  # a hand edit: rendered again
+                    _, files, errors, digest = self._serial(devices[key])
+                else:
+                    got, files, errors, digest = next(rendered)
+                    assert got == key, "devices came back out of order"
+                if digest is not None:
+                    digests[device_key(*key)] = digest
+                diags += errors
+                if not diags:
+                    self.count += len(files)
+                    yield from files
+                if self.progress:
+                    self.progress(done, len(selection))
+        if diags:
+            raise UserError(sort_diagnostics(diags))
         payloads = build_payloads(inputs.inventory, self.session.allocation)
-        for key in ("gre_tunnels", "ipsec_tunnels", "routes"):
+        for kind in ("gre_tunnels", "ipsec_tunnels", "routes"):
             self.count += 1
-            yield RenderedFile(f"cloudflare/{key}.json", json_lines_array(payloads[key]))
+            yield RenderedFile(f"cloudflare/{kind}.json", json_lines_array(payloads[kind]))
 
 
 def _read_back(source: Path, entries: list[dict[str, Any]]) -> list[RenderedFile] | None:

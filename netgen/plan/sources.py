@@ -29,23 +29,37 @@ POSITIONS: Final = frozenset({"path", "origins", "via_path"})
 _SKIPPED: Final = {"Site": POSITIONS | {"devices"}}
 
 
-def _fields(value: object) -> object:
+def _fields(value: object, seen: dict[int, object]) -> object:
     """``value`` with every record spelled out as (class name, field values) without
-    :data:`POSITIONS`; anything else as it is."""
-    if isinstance(value, tuple):
-        return tuple(_fields(v) for v in value)
-    names = _NAMES.get(type(value))
+    :data:`POSITIONS`; anything else as it is. ``seen`` holds the records already spelled
+    out for this digest by identity (a site's tunnels share one settings record)."""
+    kind = type(value)
+    names = _NAMES.get(kind)
     if names is None:
-        if not dataclasses.is_dataclass(value) or isinstance(value, type):
-            return value
-        skip = _SKIPPED.get(type(value).__name__, POSITIONS)
-        names = _NAMES[type(value)] = tuple(
-            f.name for f in dataclasses.fields(value) if f.name not in skip
+        names = _NAMES[kind] = _hashed_fields(kind)
+    if names is _LEAF:
+        if kind is tuple:
+            return tuple([_fields(v, seen) for v in value])  # type: ignore[attr-defined]
+        return value
+    found = seen.get(id(value))
+    if found is None:
+        found = seen[id(value)] = (
+            kind.__name__,
+            *[_fields(getattr(value, n), seen) for n in names],
         )
-    return (type(value).__name__, *(_fields(getattr(value, n)) for n in names))
+    return found
 
 
-_NAMES: dict[type, tuple[str, ...]] = {}  # the hashed fields of each record class
+def _hashed_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a record class that are hashed; :data:`_LEAF` for any other type."""
+    if not dataclasses.is_dataclass(kind):
+        return _LEAF
+    skip = _SKIPPED.get(kind.__name__, POSITIONS)
+    return tuple(f.name for f in dataclasses.fields(kind) if f.name not in skip)
+
+
+_LEAF: Final[tuple[str, ...]] = ("<leaf>",)  # a value hashed as it is (tuples: item by item)
+_NAMES: dict[type, tuple[str, ...]] = {}  # the hashed fields of each type (cached)
 
 
 def source_digest(inputs: PlanInputs, device: Device, vendor_digest: str) -> str:
@@ -71,5 +85,5 @@ def source_digest(inputs: PlanInputs, device: Device, vendor_digest: str) -> str
             None if assignment is None else (assignment.interface_address, assignment.index),
             None if ids is None else (ids.fqdn_id, ids.user_id, ids.hex_id),
         ]
-    text = repr(_fields(tuple(parts)))
+    text = repr(_fields(tuple(parts), {}))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

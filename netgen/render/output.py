@@ -1,14 +1,18 @@
-"""Writing results: atomic files, atomic output directories, MANIFEST.json, drift checks.
+"""Writing results: atomic files, output directories, MANIFEST.json, drift checks.
 
-Only this module writes to disk. An output directory is replaced as a whole: everything is
-written to a sibling staging directory first and swapped in with two renames, so a failed run
-leaves the previous output untouched.
+Only this module and the ones it delegates to (:mod:`netgen.render.output_patch`,
+:mod:`netgen.render.journal`) write to disk. A failed run leaves the previous output untouched.
 
-Crash safety: the staging directory and the previous output parked during the swap are named
-``.<out>.new-<pid>-<token>`` and ``.<out>.old-<pid>-<token>``. If a render is killed between
-the two renames, the next render of that directory finds ``<out>`` missing and the pair left by
-a dead pid: it puts the (complete) new output in place, or the old one back when the new is not
-there, and says so; leftovers of dead processes are removed.
+An output directory netgen wrote before (MANIFEST.json, nothing foreign) is **updated in
+place**: only new and changed files are written, under a journal that a killed run's successor
+finishes (:mod:`netgen.render.journal`). Any other target (missing, empty, or replaced with
+``--force``) is written whole to a sibling staging directory and swapped in with two renames.
+
+Crash safety of the swap: the staging directory and the previous output parked during the
+swap are named ``.<out>.new-<pid>-<token>`` and ``.<out>.old-<pid>-<token>``. If a render is
+killed between the two renames, the next render of that directory finds ``<out>`` missing and
+the pair left by a dead pid: it puts the (complete) new output in place, or the old one back
+when the new is not there, and says so; leftovers of dead processes are removed.
 
 Ownership: MANIFEST.json lists every file netgen wrote. A directory holding anything else
 (a file not listed, a directory netgen did not make, any symlink) is refused with NG901 unless
@@ -18,6 +22,7 @@ Ownership: MANIFEST.json lists every file netgen wrote. A directory holding anyt
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -30,7 +35,8 @@ from typing import Any
 from netgen.core.errors import UserError
 from netgen.core.files import Notify, crash_point, fsync_dir, tagged_name
 from netgen.render.environment import RenderedFile
-from netgen.render.output_dir import MANIFEST, owned_files, prepare_output, read_nofollow
+from netgen.render.output_dir import MANIFEST, Owned, owned_files, prepare_output, read_nofollow
+from netgen.render.output_patch import file_mode, manifest_entry, patch_tree, patchable
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
@@ -66,17 +72,8 @@ def json_lines_array(items: list[Any]) -> bytes:
 
 def manifest_file(files: list[RenderedFile], header: dict[str, Any]) -> RenderedFile:
     """MANIFEST.json listing every file with its sha256 (and whether it holds secrets)."""
-    entries = [_entry(f) for f in sorted(files, key=lambda f: f.path)]
+    entries = [manifest_entry(f) for f in sorted(files, key=lambda f: f.path)]
     return RenderedFile(MANIFEST, json_bytes({**header, "files": entries}))
-
-
-def _mode(f: RenderedFile) -> int:
-    if f.secret:
-        return 0o700 if f.executable else 0o600
-    return 0o755 if f.executable else 0o644
-
-
-# -- the output directory: where it is, what is in it, what happened to it ----------------------
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -91,7 +88,8 @@ def write_tree(
     before_swap: Callable[[], object] | None = None,
     notify: Notify | None = None,
 ) -> list[dict[str, Any]]:
-    """Replace ``out_dir`` with exactly ``files``; atomic as a whole.
+    """Make ``out_dir`` hold exactly ``files``: netgen's previous output is updated in place
+    (only what changed is written), anything else is staged whole and swapped in.
 
     ``files`` may be a generator: each file is written as it comes and only its digest is
     kept. With ``manifest_header``, MANIFEST.json is built from what was written. If the
@@ -101,7 +99,9 @@ def write_tree(
     its lock); if it raises, nothing is swapped. Returns the MANIFEST entries written.
     """
     out_dir = prepare_output(Path(out_dir), notify)
-    owned_files(out_dir, force=force)
+    owned = owned_files(out_dir, force=force)
+    if patchable(owned):
+        return _patch(out_dir, files, owned, manifest_header, before_swap)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = out_dir.parent / tagged_name(out_dir.name, "new")
@@ -113,15 +113,8 @@ def write_tree(
     try:
         entries = _write_files(staging, files)
         if manifest_header is not None:
-            manifest = RenderedFile(
-                MANIFEST,
-                json_bytes({**manifest_header, "files": sorted(entries, key=lambda e: e["path"])}),
-            )
-            entries += _write_files(staging, [manifest])
+            entries += _write_files(staging, [_manifest(manifest_header, entries)])
         os.chmod(staging, 0o755)
-        if manifest_header is not None and _same_manifest(staging, out_dir, entries):
-            shutil.rmtree(staging, ignore_errors=True)  # nothing changed: leave it as it is
-            return sorted(entries, key=lambda e: e["path"])
         crash_point("output:staged")
         if before_swap is not None:
             before_swap()
@@ -138,6 +131,31 @@ def write_tree(
     return sorted(entries, key=lambda e: e["path"])
 
 
+def _manifest(header: dict[str, Any], entries: list[dict[str, Any]]) -> RenderedFile:
+    body = {**header, "files": sorted(entries, key=lambda e: e["path"])}
+    return RenderedFile(MANIFEST, json_bytes(body))
+
+
+def _patch(
+    out_dir: Path,
+    files: Iterable[RenderedFile],
+    owned: Owned,
+    header: dict[str, Any] | None,
+    before_swap: Callable[[], object] | None,
+) -> list[dict[str, Any]]:
+    """Update netgen's own output directory in place (:mod:`netgen.render.output_patch`)."""
+    build = None if header is None else functools.partial(_manifest, header)
+    try:
+        return patch_tree(out_dir, files, owned, manifest=build, before_swap=before_swap)
+    except OSError as exc:
+        raise UserError.single(
+            "NG901",
+            f"cannot write output: {exc.strerror}",
+            file=out_dir,
+            hint="fix the cause and render again: an update cut short is finished first",
+        ) from None
+
+
 def _write_files(root: Path, files: Iterable[RenderedFile]) -> list[dict[str, Any]]:
     made: set[Path] = set()
     entries: list[dict[str, Any]] = []
@@ -147,11 +165,11 @@ def _write_files(root: Path, files: Iterable[RenderedFile]) -> list[dict[str, An
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         if not (f.source is not None and _linked(f.source, target)):
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _mode(f))
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, file_mode(f))
             with os.fdopen(fd, "wb") as fh:
-                os.fchmod(fh.fileno(), _mode(f))  # whatever the umask
+                os.fchmod(fh.fileno(), file_mode(f))  # whatever the umask
                 fh.write(f.content)
-        entries.append(_entry(f))
+        entries.append(manifest_entry(f))
     return entries
 
 
@@ -161,38 +179,6 @@ def _linked(source: Path, target: Path) -> bool:
     try:
         os.link(source, target, follow_symlinks=False)
     except OSError:
-        return False
-    return True
-
-
-def _entry(f: RenderedFile) -> dict[str, Any]:
-    return {
-        "path": f.path,
-        "sha256": hashlib.sha256(f.content).hexdigest(),
-        "size": len(f.content),
-        "secret": f.secret,
-    }
-
-
-def _same_manifest(staging: Path, out_dir: Path, entries: list[dict[str, Any]]) -> bool:
-    """The new MANIFEST.json equals the one in place and every file in place is exactly what
-    was just staged (same paths, same SHA-256; a hard-linked file is the same inode): the
-    render changes nothing."""
-    try:
-        new = read_nofollow(staging / MANIFEST)
-        if read_nofollow(out_dir / MANIFEST) != new:
-            return False
-        regular, other = _scan(out_dir)
-        wanted = {e["path"]: e["sha256"] for e in entries if e["path"] != MANIFEST}
-        if other or sorted(regular) != sorted([*wanted, MANIFEST]):
-            return False
-        for path, digest in wanted.items():
-            old, staged = out_dir / path, staging / path
-            if os.path.samefile(old, staged):
-                continue
-            if hashlib.sha256(read_nofollow(old)).hexdigest() != digest:
-                return False
-    except (OSError, ValueError, KeyError, TypeError):
         return False
     return True
 
@@ -289,7 +275,7 @@ def diff_tree_streaming(
     out: list[tuple[str, str]] = []
     for f in files:
         seen.add(f.path)
-        entries.append(_entry(f))
+        entries.append(manifest_entry(f))
         if (found := _compare(out_dir, f.path, f.content, on_disk, odd)) is not None:
             out.append(found)
     body = {**manifest_header, "files": sorted(entries, key=lambda e: e["path"])}

@@ -16,6 +16,7 @@ from typing import Any
 from netgen.core.errors import UserError
 from netgen.core.files import Leftover, Notify, leftovers
 from netgen.render.environment import RenderedFile
+from netgen.render.journal import apply_journal, read_journal
 
 MANIFEST = "MANIFEST.json"
 SHOWN_FOREIGN = 10  # foreign paths listed in an NG901 message
@@ -45,17 +46,20 @@ def prepare_output(out_dir: Path, notify: Notify | None = None) -> Path:
 
 
 def recover_output(out_dir: Path) -> list[str]:
-    """Finish the swap of a render killed between its two renames; remove dead leftovers.
+    """Finish the swap of a render killed between its two renames, or the in-place update of
+    one killed after committing its journal; remove dead leftovers.
 
     Safe against a concurrent repair (a rename that lost the race is skipped). Returns what
     was done, one message each, for the user to see.
     """
-    found = leftovers(out_dir.parent, out_dir.name, ("new", "old"))
+    found = leftovers(out_dir.parent, out_dir.name, ("new", "old", "patch"))
     messages: list[str] = []
     if not os.path.lexists(out_dir):
         done = _finish_swap(out_dir, [f for f in found if f.kind == "old"])
         if done is not None:
             messages.append(done)
+    elif out_dir.is_dir() and not out_dir.is_symlink():
+        messages += _finish_updates(out_dir, [f for f in found if f.kind == "patch"])
     stale = [f for f in found if os.path.lexists(f.path)]
     for f in stale:
         shutil.rmtree(f.path, ignore_errors=True)
@@ -80,6 +84,30 @@ def _finish_swap(out_dir: Path, olds: list[Leftover]) -> str | None:
         done = "finished it: the new output is in place" if forward else "restored the old output"
         return f"{out_dir}: a render (pid {old.pid}) was interrupted mid-swap; {done}"
     return None
+
+
+def _finish_updates(out_dir: Path, patches: list[Leftover]) -> list[str]:
+    """Apply the committed journals of killed in-place updates, oldest first."""
+    messages = []
+    for patch in sorted(patches, key=_ctime):
+        journal = read_journal(patch.path)
+        if journal is None:
+            continue  # killed before its commit: the output was not touched
+        try:
+            apply_journal(out_dir, patch.path, journal)
+        except OSError as exc:
+            raise UserError.single(
+                "NG901",
+                f"a render (pid {patch.pid}) was interrupted while updating this directory, "
+                f"and finishing its update failed: {exc.strerror}",
+                file=out_dir,
+                hint=f"fix the cause and run again; the update waits in {patch.path.name}",
+            ) from None
+        messages.append(
+            f"{out_dir}: a render (pid {patch.pid}) was interrupted while updating it; "
+            "finished the update"
+        )
+    return messages
 
 
 def _ctime(leftover: Leftover) -> float:

@@ -1,11 +1,12 @@
 """Crash consistency: `render -o`, `import` and `plan --write-lock` killed with SIGKILL.
 
 Each command runs as a subprocess on the example fleet (examples/acme) and is killed either at
-a named point (``NETGEN_TEST_CRASH_AT``: the windows between staging, lock write and the two
-renames of the output swap, and between the secrets and the lock writes) or after a random
-delay (seeded). Afterwards the output directory, the lock and the secrets store must be an old
-or a new state that belong together, or a state the next command repairs and reports; after the
-next command the new state is complete and nothing of the killed run is left behind.
+a named point (``NETGEN_TEST_CRASH_AT``: the windows between staging, the lock write, the
+journal's commit and the in-place update of the output; the two renames of a forced swap;
+between the secrets and the lock writes) or after a random delay (seeded). Afterwards the
+output directory, the lock and the secrets store must be an old or a new state that belong
+together, or a state the next command repairs and reports; after the next command the new
+state is complete and nothing of the killed run is left behind.
 
 Valid states: the lock may be ahead of the output (as after `plan --write-lock`) and the
 secrets store ahead of the lock (new PSKs for tunnels the lock does not know yet), never the
@@ -72,7 +73,8 @@ def kill_run(args: list[str], cwd: Path, *, crash_at: str | None, delay: float |
 
 def leftovers(work: Path) -> list[str]:
     """Temporaries a killed run may leave: staging dirs and temp files (``.name.kind-pid-x``)."""
-    return sorted(p.name for p in work.iterdir() if ".new-" in p.name or ".old-" in p.name) + [
+    kinds = (".new-", ".old-", ".patch-")
+    return sorted(p.name for p in work.iterdir() if any(k in p.name for k in kinds)) + [
         p.name for p in work.iterdir() if ".tmp-" in p.name
     ]
 
@@ -128,17 +130,26 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> States:
 
 
 RENDER = ["render", "inventory.yaml", "-o", "out", "--allow-placeholders"]
-RENDER_POINTS = [
-    "output:staged",  # output staged, lock not written yet
+# netgen's previous output is updated in place, under a journal
+UPDATE_POINTS = [
+    "output:staged",  # changed files staged, lock not written yet
     "state:tmp-written",  # the new lock in its temporary file, not renamed
-    "output:before-swap",  # lock written, output not swapped
+    "output:before-swap",  # lock written, journal not committed
+    "output:mid-patch",  # journal committed, one staged file in place: a mixed tree
+    "output:patched",  # every file in place, staging not removed yet
+]
+# a directory holding a file netgen did not write is replaced whole with --force (a swap)
+REPLACE_POINTS = [
+    "output:staged",
+    "output:before-swap",
     "output:mid-swap",  # old output moved aside, new not in place: no `out/` at all
     "output:swapped",  # new output in place, old not removed yet
 ]
+FOREIGN = "NOTES.txt"
 
 
 @pytest.mark.parametrize(
-    ("crash_at", "seed"), [(p, None) for p in RENDER_POINTS] + [(None, s) for s in SEEDS]
+    ("crash_at", "seed"), [(p, None) for p in UPDATE_POINTS] + [(None, s) for s in SEEDS]
 )
 def test_killed_render(
     tmp_path: Path, states: States, crash_at: str | None, seed: int | None
@@ -152,27 +163,66 @@ def test_killed_render(
     lock = (work / "netgen.lock.yaml").read_bytes()
     assert lock in (states.old_lock, states.new_lock)
     out = work / "out"
+    committed = [p for p in work.glob(".out.patch-*") if (p / "JOURNAL.json").is_file()]
+    if committed:  # killed while applying the journal: only the next run can finish it
+        assert lock == states.new_lock  # the journal is committed after the lock is written
+        assert crash_at in (None, "output:mid-patch", "output:patched")
+    else:
+        got = tree(out)
+        assert got in (states.old_out, states.new_out)
+        if got == states.new_out:
+            assert lock == states.new_lock  # new output never without its lock
+    if crash_at == "output:mid-patch":
+        assert tree(out) not in (states.old_out, states.new_out)  # really a mixed tree
+
+    # the next command (even a --check) finishes the update and says so
+    heard: list[str] = []
+    check = api.render(
+        work / "inventory.yaml", out, check=True, allow_placeholders=True, notify=heard.append
+    )
+    if committed:
+        assert any("interrupted while updating it; finished the update" in m for m in heard)
+        assert check.drift == []
+        assert tree(out) == states.new_out
+    assert not [n for n in leftovers(work) if n.startswith((".out.patch-", ".out.new-"))]
+
+    api.render(work / "inventory.yaml", out, allow_placeholders=True)
+    assert tree(out) == states.new_out
+    assert (work / "netgen.lock.yaml").read_bytes() == states.new_lock
+    assert leftovers(work) == []
+
+
+@pytest.mark.parametrize("crash_at", REPLACE_POINTS)
+def test_killed_forced_replace(tmp_path: Path, states: States, crash_at: str) -> None:
+    work = make_work(tmp_path)
+    out = work / "out"
+    (out / FOREIGN).write_text("a technician's notes\n")
+    old_out = {**states.old_out, FOREIGN: b"a technician's notes\n"}
+    code = kill_run([*RENDER, "--force"], work, crash_at=crash_at, delay=None)
+    assert code == -signal.SIGKILL
+
+    lock = (work / "netgen.lock.yaml").read_bytes()
+    assert lock in (states.old_lock, states.new_lock)
     interrupted = not out.exists()
     if interrupted:  # killed between the two renames: only the next run can repair it
         assert [n for n in leftovers(work) if n.startswith(".out.old-")]
         assert lock == states.new_lock
     else:
         got = tree(out)
-        assert got in (states.old_out, states.new_out)
+        assert got in (old_out, states.new_out)
         if got == states.new_out:
-            assert lock == states.new_lock  # new output never without its lock
+            assert lock == states.new_lock
+    assert interrupted == (crash_at == "output:mid-swap")
 
-    # the next command (even a --check) repairs the directory and says so
     heard: list[str] = []
-    check = api.render(
+    api.render(
         work / "inventory.yaml", out, check=True, allow_placeholders=True, notify=heard.append
     )
     if interrupted:
         assert any("interrupted mid-swap; finished it" in m for m in heard)
-        assert check.drift == []
     assert not [n for n in leftovers(work) if n.startswith((".out.new-", ".out.old-"))]
 
-    api.render(work / "inventory.yaml", out, allow_placeholders=True)
+    api.render(work / "inventory.yaml", out, allow_placeholders=True, force=True)
     assert tree(out) == states.new_out
     assert (work / "netgen.lock.yaml").read_bytes() == states.new_lock
     assert leftovers(work) == []
