@@ -8,11 +8,14 @@ the keys it sets (see :mod:`netgen.inventory.resolve`).
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+
+# A YAML boolean where a number or an IPv4 value belongs is NG203, never 1 or 0.0.0.1, and so is
+# a plain number for an IPv4 value (netgen.core.strict_types). Bounds go inside, before NOT_BOOL:
+# outside it they would not reach the JSON schema as minimum/maximum.
+from netgen.core.strict_types import NOT_BOOL, Address, Integer, Interface, Network
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 
@@ -30,52 +33,6 @@ def _version_to_str(value: object) -> object:
 
 
 PlatformVersion = Annotated[str, BeforeValidator(_version_to_str)]
-
-
-# YAML reads an unquoted true/false/yes/no/on/off as a bool, and a bool is an int: pydantic's lax
-# mode would take `mtu: true` as MTU 1, and ipaddress takes ints, so `address: true` would be
-# 0.0.0.1 (and Python warns "__int__ returned non-int"). Every int and IPv4 field of the
-# inventory refuses a bool first, as NG203 with a hint about YAML booleans
-# (netgen.core.validation). Other lax coercions stay: `mtu: "1400"` and `mtu: 1400.0` are 1400.
-def _bool_error(expected: str, example: str) -> PydanticCustomError:
-    return PydanticCustomError(
-        "yaml_boolean",
-        "Input should be {expected}, not a boolean",
-        {"expected": expected, "example": example},
-    )
-
-
-def _refuse_bool(expected: str) -> BeforeValidator:
-    def check(value: object) -> object:
-        if isinstance(value, bool):
-            raise _bool_error(expected, "")
-        return value
-
-    return BeforeValidator(check)
-
-
-def _ip_text(kind: str, what: str, example: str) -> BeforeValidator:
-    """Refuse a bool, and an int too, where an IPv4 value is expected: ipaddress reads
-    ``3405803786`` as 203.0.113.10, never what an engineer meant by writing a number. The int
-    error has pydantic's own type and text, so it reads and is hinted like any bad address."""
-
-    def check(value: object) -> object:
-        if isinstance(value, bool):
-            raise _bool_error(f"an IPv4 {what}", example)
-        if isinstance(value, int):
-            raise PydanticCustomError(kind, f"Input is not a valid IPv4 {what}")
-        return value
-
-    return BeforeValidator(check)
-
-
-NOT_BOOL = _refuse_bool("a whole number")
-# bounds go inside, before NOT_BOOL: outside it they would not reach the JSON schema as
-# minimum/maximum (schema/inventory.schema.json)
-Integer = Annotated[int, NOT_BOOL]
-Address = Annotated[IPv4Address, _ip_text("ip_v4_address", "address", "203.0.113.10")]
-Network = Annotated[IPv4Network, _ip_text("ip_v4_network", "network", "10.10.0.0/16")]
-Interface = Annotated[IPv4Interface, _ip_text("ip_v4_interface", "interface", "10.252.0.0/31")]
 
 
 class _Strict(BaseModel):

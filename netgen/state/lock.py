@@ -23,26 +23,31 @@ Format (documented in docs/lock-file.md)::
 No secrets are ever stored here. The writer emits :data:`LOCK_END` as the very last line; a
 lock that does not end with it (empty, truncated by a full disk or an interrupted copy) is
 refused (NG402) rather than read as a lock that lost tunnels. Every value is checked with the
-inventory's rules (:func:`interface_address_problem`, :data:`MAX_INDEX`). Reading is in
-:mod:`netgen.state.lock_read`; this module holds the model, its rules and the writer.
+inventory's rules (:func:`interface_address_problem`, :data:`MAX_INDEX`) and must have the type
+netgen writes: a YAML boolean is never the index 1, the version 1 or the address 0.0.0.1, and an
+address is text, never a plain number or ``!!binary`` bytes (NG402 at the value's line).
+Reading is in :mod:`netgen.state.lock_read`; this module holds the model, its rules and the
+writer.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from ipaddress import IPv4Address, IPv4Interface
+from ipaddress import IPv4Interface
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from netgen.cloudflare import facts
 from netgen.cloudflare.addressing import tunnel_sides
 from netgen.core.errors import UserError
 from netgen.core.files import inventory_home
 from netgen.core.limits import MAX_LOCK_BYTES, NG_SIZE, size_text
+from netgen.core.strict_types import NOT_BOOL, Address, Interface, refuse_bool
 
 LOCK_NAME = "netgen.lock.yaml"
 LOCK_HEADER = (
@@ -84,6 +89,24 @@ def interface_address_problem(iface: IPv4Interface) -> str | None:
     return None
 
 
+def _not_packed(kind: str, what: str) -> BeforeValidator:
+    """Refuse bytes where an IPv4 value is expected: YAML's ``!!binary`` gives bytes, and
+    ipaddress reads four of them as an address (``!!binary wKgBAQ==`` is 192.168.1.1). A bool
+    or an int is refused by :mod:`netgen.core.strict_types`' types."""
+
+    def check(value: object) -> object:
+        if isinstance(value, bytes):
+            raise PydanticCustomError(kind, f"Input is not a valid IPv4 {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+# The lock's IPv4 types: text only (not a bool, an int or bytes), as the writer writes them.
+LockAddress = Annotated[Address, _not_packed("ip_v4_address", "address")]
+LockInterface = Annotated[Interface, _not_packed("ip_v4_interface", "interface")]
+
+
 class _LockModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -100,8 +123,8 @@ class CloudflareFacts(_LockModel):
     id: str | None = None
     type: Literal["gre", "ipsec"] | None = None
     remote_identities: RemoteIdentities | None = None
-    cloudflare_endpoint: IPv4Address | None = None
-    customer_endpoint: IPv4Address | None = None
+    cloudflare_endpoint: LockAddress | None = None
+    customer_endpoint: LockAddress | None = None
     created_on: str | None = None
     modified_on: str | None = None
     psk_generated_on: str | None = None
@@ -113,8 +136,8 @@ class LockTunnel(_LockModel):
     wan: str
     endpoint: str
     generated: bool = False
-    interface_address: IPv4Interface
-    index: int = Field(ge=0, le=MAX_INDEX)
+    interface_address: LockInterface
+    index: Annotated[int, Field(ge=0, le=MAX_INDEX), NOT_BOOL]
     cloudflare: CloudflareFacts | None = None
 
     @field_validator("interface_address")
@@ -127,7 +150,7 @@ class LockTunnel(_LockModel):
 
 
 class LockFile(_LockModel):
-    netgen_lock: Literal[1] = 1
+    netgen_lock: Annotated[Literal[1], refuse_bool("1")] = 1  # `true` == 1 to Python
     tunnels: dict[str, LockTunnel] = Field(default_factory=dict)
 
     def cloudflare_ids(self) -> dict[str, str]:

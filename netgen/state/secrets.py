@@ -21,7 +21,7 @@ import stat
 import string
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from hashlib import sha256
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -29,7 +29,7 @@ from typing import Any, Final, Literal
 import yaml
 
 from netgen.core.documents import PositionIndex, load_yaml_text, read_bytes
-from netgen.core.errors import Diagnostic, Position, Severity, UserError
+from netgen.core.errors import Diagnostic, Position, Severity, UserError, shown
 from netgen.core.files import inventory_home, replace_file, state_target
 from netgen.inventory.model import Inventory, Tunnel
 
@@ -164,33 +164,46 @@ def parse_store(raw: bytes, file: str, *, replacing: Collection[str] = ()) -> Se
     data, index = doc.data, doc.index
     errors: list[Diagnostic] = []
 
-    def bad(path: tuple[str | int, ...], message: str) -> None:
-        hint = "fix the entry, or `netgen secrets set` it again"
+    def bad(path: tuple[Any, ...], message: str, hint: str = STORE_HINT) -> None:
         errors.append(diag(NG_STORE, f"secrets store: {message}", hint, index.position(path)))
 
-    if not isinstance(data, dict) or data.get("netgen_secrets") != 1:
-        bad((), "expected a mapping with `netgen_secrets: 1`")
+    version = data.get("netgen_secrets") if isinstance(data, dict) else None
+    if version != 1 or isinstance(version, bool):  # `true` == 1 to Python
+        known = isinstance(data, dict) and "netgen_secrets" in data
+        got = f" (got {_as_written(version)})" if known else ""
+        bad(
+            ("netgen_secrets",) if known else (),
+            f"expected a mapping with `netgen_secrets: 1`{got}",
+        )
         raise UserError(errors)
     salt = data.get("salt")
     try:
         salt_bytes = bytes.fromhex(salt) if isinstance(salt, str) else b""
     except ValueError:
         salt_bytes = b""
-    if len(salt_bytes) < 16:
+    if salt is not None and not isinstance(salt, str):
+        bad(("salt",), f"`salt` must be text, not {_not_text(salt, show=False)}", TEXT_HINT)
+    elif len(salt_bytes) < 16:
         bad(("salt",), "`salt` must be at least 32 hex characters")
     tunnels: dict[str, StoreEntry] = {}
-    raw_tunnels = data.get("tunnels") or {}
-    if not isinstance(raw_tunnels, dict):
+    raw_tunnels = data.get("tunnels")
+    if raw_tunnels is None:  # `tunnels:` or none: no entries (but `tunnels: false` is no mapping)
+        raw_tunnels = {}
+    elif not isinstance(raw_tunnels, dict):
         bad(("tunnels",), "`tunnels` must be a mapping")
         raw_tunnels = {}
     for name, entry in raw_tunnels.items():
         where = ("tunnels", name)
-        if not isinstance(entry, dict):
+        if kind := _not_text(name):  # `true:` is no tunnel named "True"
+            bad(where, f"a tunnel name must be text, not {kind}", TEXT_HINT)
+        elif not isinstance(entry, dict):
             bad(where, f"{name}: expected {{psk, source, updated}}")
         elif not isinstance(entry.get("psk"), str) or not entry["psk"]:
             bad((*where, "psk"), f"{name}: `psk` must be a non-empty quoted string")
         elif entry.get("source") not in SOURCES:
             bad((*where, "source"), f"{name}: `source` must be one of {', '.join(SOURCES)}")
+        elif entry.get("updated") is not None and (kind := _not_text(entry["updated"])):
+            bad((*where, "updated"), f"{name}: `updated` must be text, not {kind}", TEXT_HINT)
         elif (problem := psk_problem(entry["psk"])) is not None:
             if str(name) not in replacing:
                 errors.append(_stored_psk_problem(str(name), problem, index, where))
@@ -202,6 +215,46 @@ def parse_store(raw: bytes, file: str, *, replacing: Collection[str] = ()) -> Se
     if errors:
         raise UserError(errors)
     return SecretStore(salt_bytes, dict(sorted(tunnels.items())))
+
+
+STORE_HINT: Final = "fix the entry, or `netgen secrets set` it again"
+TEXT_HINT: Final = (
+    'quote it, as netgen writes text ("on", "0123", "2024-08-06T10:15:30Z"): YAML reads an '
+    "unquoted true, false, yes, no, on or off as a boolean, and unquoted digits and dates as "
+    "numbers and dates"
+)
+
+
+def _not_text(value: object, *, show: bool = True) -> str | None:
+    """What YAML read where text belongs, for a message (``None``: text): ``a boolean (true)``.
+    Never a string's value: the store's strings may be PSKs."""
+    if isinstance(value, str):
+        return None
+    kind = _KINDS.get(type(value)) or ("a date" if isinstance(value, date) else "binary data")
+    if show and isinstance(value, bool | int | float):
+        return f"{kind} ({_as_written(value)})"
+    return kind
+
+
+_KINDS: Final[dict[type, str]] = {
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
+def _as_written(value: object) -> str:
+    """A value for a message as YAML spells it: ``true``, not Python's ``True``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    return _not_text(value, show=False) or "?"
 
 
 def _stored_psk_problem(

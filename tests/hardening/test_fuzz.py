@@ -222,8 +222,8 @@ def _validate(path: Path) -> None:
 # -- the inventory ----------------------------------------------------------------------------
 
 # A DeprecationWarning here was ipaddress reading a YAML boolean as an int ("__int__ returned
-# non-int"): the schema now refuses booleans (NG203), so any such warning fails the test.
-# Not on the lock readers: netgen.state.lock still takes `interface_address: yes` that way.
+# non-int"): the inventory schema (NG203) and the lock (NG402) now refuse booleans, so any such
+# warning fails the test.
 STRICT_WARNINGS = pytest.mark.filterwarnings("error::DeprecationWarning")
 
 
@@ -269,6 +269,7 @@ def test_inventory_from_random_bytes(workdir: Path, raw: bytes) -> None:
 # -- the lock ---------------------------------------------------------------------------------
 
 
+@STRICT_WARNINGS
 @FUZZ
 @given(data=st.data())
 def test_lock_readers(locked: tuple[Path, str], data: st.DataObject) -> None:

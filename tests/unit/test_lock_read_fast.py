@@ -180,6 +180,8 @@ def test_the_fast_path_is_taken_for_plain_ascii_locks(names: list[str]) -> None:
 # -- damaged locks ----------------------------------------------------------------------------
 
 NOT_STRINGS = ["yes", "off", "null", "~", "1", "1.5", "0x1f", "0o17", "2026-01-01", ".inf"]
+# values of the wrong type for the index, the version and the addresses (tests/unit/test_lock_types)
+NOT_STRINGS += ["true", "on", "3405803786", "184287240", "!!binary wKgBAQ=="]
 HOSTILE_LINES = [
     "    extra: 1",
     "      extra: x",
@@ -214,7 +216,14 @@ HOSTILE_LINES = [
     "    interface_address: 10.0.0.01/31",
     "    interface_address: 10.0.0.0/255.255.255.254",
     "    generated: yes",
+    "    index: true",
+    "    interface_address: yes",
+    "    interface_address: 184287240",
+    "      cloudflare_endpoint: on",
+    "      customer_endpoint: 3405803786",
+    "      customer_endpoint: !!binary ywBxCg==",
     "netgen_lock: 2",
+    "netgen_lock: true",
     "tunnels: {}",
 ]
 
@@ -247,6 +256,8 @@ def damage(text: str, data: st.DataObject) -> str:
     return "\n".join(lines)
 
 
+# a DeprecationWarning was ipaddress reading a YAML boolean as an int: the lock refuses them now
+@pytest.mark.filterwarnings("error::DeprecationWarning")
 @SETTINGS
 @given(locks.filter(lambda lock: bool(lock.tunnels)), st.data())
 def test_a_damaged_lock_is_refused_or_read_as_yaml_reads_it(
@@ -268,6 +279,10 @@ def test_a_damaged_lock_is_refused_or_read_as_yaml_reads_it(
         ("    index: 3\n", "    index: 4096\n"),
         ("    index: 3\n", "    index: 99999\n"),
         ("    index: 3\n", "    index: 010\n"),  # octal to YAML 1.1
+        ("    index: 3\n", "    index: true\n"),  # the int 1 to pydantic's lax mode
+        ("netgen_lock: 1\n", "netgen_lock: true\n"),
+        ("10.252.0.8/31", "yes"),
+        ("10.252.0.8/31", "184287240"),  # 10.252.0.8 to ipaddress
         ("10.252.0.8/31", "10.252.0.9/32"),
         ("10.252.0.8/31", "10.252.0.08/31"),
         ("10.252.0.8/31", "8.8.8.8/31"),

@@ -175,6 +175,120 @@ def test_invalid_store(tmp_path: Path, text: str, code: str, line: int | None) -
         assert PSK not in d.format() and "1234567890123" not in d.format()
 
 
+# -- types: YAML booleans, numbers and dates are not text ---------------------------------
+# YAML reads an unquoted true/yes/on as a boolean, and True == 1 in Python: `netgen_secrets: true`
+# was version 1, and `updated: true` or a tunnel key `true:` became the text "True" (a key
+# `0123:` the tunnel "83"). Each is NG701 at its line; the writer quotes such text.
+
+SALT = "ab" * 16
+TEXT_HINT = (
+    'quote it, as netgen writes text ("on", "0123", "2024-08-06T10:15:30Z"): YAML reads an '
+    "unquoted true, false, yes, no, on or off as a boolean, and unquoted digits and dates as "
+    "numbers and dates"
+)
+
+
+def store_text(name: str = "t1", updated: str = "'2024-08-06T10:15:30Z'") -> str:
+    return (
+        f"netgen_secrets: 1\nsalt: {SALT}\ntunnels:\n  {name}:\n    psk: {PSK}\n"
+        f"    source: manual\n    updated: {updated}\n"
+    )
+
+
+NOT_TEXT = [
+    *(
+        (
+            f"netgen_secrets: {value}\nsalt: {SALT}\n",
+            1,
+            f"expected a mapping with `netgen_secrets: 1` (got {shown})",
+            "fix the entry, or `netgen secrets set` it again",
+        )
+        for value, shown in [("true", "true"), ("yes", "true"), ("on", "true"), ("2", "2")]
+    ),
+    *(
+        (store_text(name=value), 4, f"a tunnel name must be text, not {kind}", TEXT_HINT)
+        for value, kind in [
+            ("true", "a boolean (true)"),
+            ("on", "a boolean (true)"),
+            ("no", "a boolean (false)"),
+            ("0123", "a number (83)"),
+            ("1.50", "a number (1.5)"),
+            ("~", "null"),
+            ("2024-08-06", "a date"),
+        ]
+    ),
+    *(
+        (store_text(updated=value), 7, f"t1: `updated` must be text, not {kind}", TEXT_HINT)
+        for value, kind in [
+            ("true", "a boolean (true)"),
+            ("off", "a boolean (false)"),
+            ("20240806", "a number (20240806)"),
+            ("2024-08-06T10:15:30Z", "a date"),
+            ("2024-08-06", "a date"),
+            ("[a]", "a list"),
+        ]
+    ),
+    (
+        "netgen_secrets: 1\nsalt: 12345678901234567890123456789012\n",
+        2,
+        "`salt` must be text, not a number",
+        TEXT_HINT,
+    ),
+    (
+        f"netgen_secrets: 1\nsalt: {SALT}\ntunnels: false\n",
+        3,
+        "`tunnels` must be a mapping",
+        "fix the entry, or `netgen secrets set` it again",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message", "hint"), [pytest.param(*case, id=case[2]) for case in NOT_TEXT]
+)
+def test_a_value_yaml_reads_as_no_text_is_ng701_at_its_line(
+    text: str, line: int, message: str, hint: str
+) -> None:
+    with pytest.raises(UserError) as exc:
+        sec.parse_store(text.encode(), "netgen.secrets.yaml")
+    (diag,) = exc.value.diagnostics
+    assert diag.code == "NG701"
+    assert diag.position is not None and diag.position.line == line
+    assert diag.position.file == "netgen.secrets.yaml"
+    assert diag.message == f"secrets store: {message}" and diag.hint == hint
+    assert PSK not in diag.format()
+
+
+@pytest.mark.parametrize(
+    ("name", "updated", "read"),
+    [
+        ("'true'", "'2024-08-06T10:15:30Z'", ("true", "2024-08-06T10:15:30Z")),
+        ('"0123"', '"2024-08-06"', ("0123", "2024-08-06")),
+        ("t1", "~", ("t1", "")),  # no time known: empty, as before
+        ("t1", "''", ("t1", "")),
+    ],
+)
+def test_quoted_text_stays_text(name: str, updated: str, read: tuple[str, str]) -> None:
+    store = sec.parse_store(store_text(name, updated).encode(), "netgen.secrets.yaml")
+    assert [(n, e.updated) for n, e in store.tunnels.items()] == [read]
+
+
+def test_the_writer_quotes_what_yaml_would_read_as_no_text(tmp_path: Path) -> None:
+    path = tmp_path / sec.STORE_NAME
+    entry = sec.StoreEntry(sec.Secret(PSK), "manual", "2024-08-06T10:15:30Z")
+    store = sec.new_store(b"\x12" * 16)
+    for name in ("true", "on", "0123", "1.50", "null", "2024-08-06"):
+        store = store.with_entry(name, entry)
+    sec.save_store(path, store)
+    assert sec.load_store(path) == store
+
+
+def test_an_empty_tunnels_key_is_an_empty_store() -> None:
+    for tail in ("", "tunnels:\n", "tunnels: {}\n"):
+        text = f"netgen_secrets: 1\nsalt: {SALT}\n{tail}"
+        assert sec.parse_store(text.encode(), "s.yaml").tunnels == {}
+
+
 # -- resolving -----------------------------------------------------------------------------
 
 
