@@ -9,11 +9,13 @@ otherwise spend two thirds of the load time scanning objects that cannot be garb
 (see reference/performance-notes.md).
 
 Every document is hostile until loaded: netgen reads at most :data:`MAX_DOCUMENT_BYTES`
-(NG107; the lock, which grows with the fleet, at most :data:`MAX_LOCK_BYTES`), refuses YAML
-anchors and aliases before anything is composed (NG106: a kilobyte of nested aliases expands
-to gigabytes, and a self-referencing alias to an endless structure), and refuses nesting
-deeper than :data:`MAX_DEPTH` (NG108) and scalars longer than :data:`MAX_STRING` characters
-(NG109). The same limits apply to JSON documents (:func:`limit_problem`).
+(NG107; the lock, which grows with the fleet, at most :data:`MAX_LOCK_BYTES`, but above
+:data:`MAX_DOCUMENT_BYTES` only in netgen's canonical form, which
+:mod:`netgen.state.lock_read` reads without YAML), refuses YAML anchors and aliases before
+anything is composed (NG106: a kilobyte of nested aliases expands to gigabytes, and a
+self-referencing alias to an endless structure), and refuses nesting deeper than
+:data:`MAX_DEPTH` (NG108) and scalars longer than :data:`MAX_STRING` characters (NG109).
+The same limits apply to JSON documents (:func:`limit_problem`).
 """
 
 from __future__ import annotations

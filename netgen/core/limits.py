@@ -33,7 +33,10 @@ MAX_DOCUMENT_BYTES: Final = 64 * 1024 * 1024
 # devices at the benchmark's 378 bytes a device. 512 MiB holds 687,000 tunnels of 781 bytes,
 # 171,000 devices of four tunnels: 4.3x the 40,000-device fleet, about that ceiling. Reading
 # is linear (measured at 20,000 to 160,000 tunnels): about 4.7 KiB of memory a tunnel on the
-# canonical path and 15 KiB on the YAML path, so 3 GiB and 10 GiB for a lock at the limit.
+# canonical path, 3 GiB for a lock at the limit. Only netgen's own canonical form is read that
+# large: the YAML path (a hand-edited lock) costs 15 KiB a tunnel, and up to 280 bytes an input
+# byte for a dense hostile document, so it reads a lock only up to MAX_DOCUMENT_BYTES, as every
+# other document (NG107 above it; netgen.state.lock_read).
 MAX_LOCK_BYTES: Final = 512 * 1024 * 1024
 
 

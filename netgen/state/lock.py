@@ -26,8 +26,8 @@ refused (NG402) rather than read as a lock that lost tunnels. Every value is che
 inventory's rules (:func:`interface_address_problem`, :data:`MAX_INDEX`) and must have the type
 netgen writes: a YAML boolean is never the index 1, the version 1 or the address 0.0.0.1, and an
 address is text, never a plain number or ``!!binary`` bytes (NG402 at the value's line).
-Reading is in :mod:`netgen.state.lock_read`; this module holds the model, its rules and the
-writer.
+Reading is in :mod:`netgen.state.lock_read`; this module holds the model, its rules (the end
+marker: :func:`check_complete`; the schema as NG402: :func:`parse_lock`) and the writer.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from netgen.cloudflare import facts
@@ -48,6 +48,7 @@ from netgen.core.errors import UserError
 from netgen.core.files import inventory_home
 from netgen.core.limits import MAX_LOCK_BYTES, NG_SIZE, size_text
 from netgen.core.strict_types import NOT_BOOL, Address, Interface, refuse_bool
+from netgen.core.validation import diagnostics_from_validation
 
 LOCK_NAME = "netgen.lock.yaml"
 LOCK_HEADER = (
@@ -61,6 +62,17 @@ MAX_INDEX: Final = 4095
 INCOMPLETE_HINT = (
     "restore netgen.lock.yaml from version control (git checkout -- netgen.lock.yaml); "
     f"netgen writes the line `{LOCK_END}` last, so a lock without it was cut short"
+)
+# NG107 for a lock over the document limit (64 MiB) that the canonical reader does not take: the
+# YAML reader, which costs hundreds of bytes of memory an input byte, reads no larger document.
+LARGE_LOCK_MESSAGE = (
+    "lock file is larger than {} and not in the form netgen writes it: a lock this large is "
+    "read only in that form"
+)
+LARGE_LOCK_HINT = (
+    "undo the hand edit (git checkout -- netgen.lock.yaml), or have netgen rewrite the lock "
+    "from a smaller state: every lock netgen writes (plan --write-lock, render, import) is in "
+    "that form"
 )
 # (network, netmask) of each allowed range, as ints. Every range is larger than a /30, so a
 # /31 or /30 lies inside a range exactly when its address does.
@@ -160,6 +172,42 @@ class LockFile(_LockModel):
             for name, entry in self.tunnels.items()
             if entry.cloudflare and entry.cloudflare.id
         }
+
+
+def check_complete(raw: bytes, file: str) -> None:
+    """NG402 unless the lock's last line is :data:`LOCK_END` (trailing blanks allowed)."""
+    body = raw.rstrip(b" \t\r\n")
+    end = LOCK_END.encode()
+    if body == end or body.endswith(b"\n" + end):
+        return
+    if not body:
+        message = "lock file is empty"
+    else:
+        message = f"lock file is incomplete: its last line is not `{LOCK_END}` (truncated?)"
+    line = body.count(b"\n") + 1 if body else None
+    raise UserError.single("NG402", message, file=file, line=line, hint=INCOMPLETE_HINT)
+
+
+def parse_lock(data: Any, index: Any) -> LockFile:
+    if data is None:
+        return LockFile()
+    try:
+        return LockFile.model_validate(data)
+    except ValidationError as exc:
+        diags = diagnostics_from_validation(exc, index, LockFile)
+        raise UserError(
+            [
+                d.__class__(
+                    code="NG402",
+                    message=f"lock file: {d.message}",
+                    severity=d.severity,
+                    position=d.position,
+                    hint="restore the lock from version control, or fix the entry",
+                    field=d.field,
+                )
+                for d in diags
+            ]
+        ) from None
 
 
 def lock_path_for(inventory: Path) -> Path:

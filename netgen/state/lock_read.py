@@ -7,6 +7,10 @@ reordered keys, odd scalars or characters) goes to the YAML + schema path, which
 positions. Both apply the same checks (interface_address_problem's rule, MAX_INDEX, the size,
 key and string limits, YAML's typing of plain scalars, the end marker): the fast path never
 accepts a lock the full path refuses, and returns what it returns (``==``, ``model_dump()``).
+PyYAML costs up to about 280 bytes of memory an input byte (a dense flow list), so the YAML
+path reads a lock only up to MAX_DOCUMENT_BYTES (64 MiB), as every other document; the
+canonical reader, linear and bounded, up to MAX_LOCK_BYTES (512 MiB). A larger lock that is
+not canonical (a hand edit) is NG107.
 """
 
 from __future__ import annotations
@@ -21,23 +25,26 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from yaml.resolver import Resolver
 
 from netgen.cloudflare.facts import INTERFACE_RANGES
+from netgen.core import limits
 from netgen.core.documents import load_yaml_text, paused_gc, read_bytes
 from netgen.core.errors import UserError
 from netgen.core.files import state_target
-from netgen.core.limits import MAX_LOCK_BYTES, MAX_STRING
-from netgen.core.validation import diagnostics_from_validation
+from netgen.core.limits import MAX_LOCK_BYTES, MAX_STRING, NG_SIZE, check_size, size_text
 from netgen.state.lock import (
-    INCOMPLETE_HINT,
+    LARGE_LOCK_HINT,
+    LARGE_LOCK_MESSAGE,
     LOCK_END,
     MAX_INDEX,
     CloudflareFacts,
     LockFile,
     LockTunnel,
     RemoteIdentities,
+    check_complete,
+    parse_lock,
     string_scalar,
 )
 
@@ -290,9 +297,9 @@ class _Scalars(dict[str, str]):
     def __missing__(self, raw: str) -> str:
         """Plain: the writer's characters and none of the implicit types of its first
         character (as YAML's resolver decides). Double-quoted: the text between the quotes
-        without escapes; with escapes only the writer's own (JSON's and YAML's differ)."""
-        if len(raw) > MAX_STRING:  # the YAML reader refuses it (NG109)
-            raise _NotCanonicalError
+        without escapes; with escapes only the writer's own (JSON's and YAML's differ, and
+        the writer's \\U for a character beyond U+FFFF is YAML's), checked by writing the
+        value again. At most MAX_STRING characters, counted as YAML counts them (NG109)."""
         if not raw.startswith('"'):
             typed = _IMPLICIT.get(raw[:1])
             if _PLAIN.fullmatch(raw) is None or (
@@ -303,12 +310,24 @@ class _Scalars(dict[str, str]):
         elif len(raw) > 1 and raw.endswith('"') and not _ESCAPED.search(raw, 1, len(raw) - 1):
             value = raw[1:-1]
         else:
-            value = json.loads(raw)
+            value = json.loads(_ASTRAL.sub(_pair, raw) if "\\U" in raw else raw)
             if not isinstance(value, str) or string_scalar(value) != raw:
                 raise _NotCanonicalError
             value.encode()  # a lone surrogate (JSON allows "\ud800", YAML does not): ValueError
+        if len(value) > MAX_STRING:  # the YAML reader refuses it (NG109)
+            raise _NotCanonicalError
         self[raw] = value
         return value
+
+
+_ASTRAL = re.compile(r"(?<!\\)((?:\\\\)*)\\U([0-9a-f]{8})")  # lock._astral's, not "\\\\U"
+
+
+def _pair(match: re.Match[str]) -> str:
+    """``\\UXXXXXXXX`` as JSON's surrogate pair, which JSON reads as the one character (out of
+    range, something else: writing the value again tells)."""
+    code = int(match.group(2), 16) - 0x10000
+    return f"{match.group(1)}\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 # -- objects built as their constructors build them, without their per-call overhead --------
@@ -367,54 +386,35 @@ def load_lock(path: Path) -> LockFile:
         return LockFile()
     raw = read_bytes(path, MAX_LOCK_BYTES)
     check_complete(raw, str(path))
-    try:
-        fast = parse_canonical_lock(raw.decode())
-    except UnicodeDecodeError:
-        fast = None
-    if fast is not None:
-        return fast
-    doc = load_yaml_text(raw, str(path), MAX_LOCK_BYTES)
-    return parse_lock(doc.data, doc.index)
+    return _read(raw, str(path), canonical_first=True)
 
 
 def parse_lock_text(text: str, file: str) -> LockFile:
-    """Read a lock from its text (the end marker is required, as for a file)."""
-    check_complete(text.encode("utf-8", "surrogatepass"), file)
-    doc = load_yaml_text(text, file, MAX_LOCK_BYTES)
+    """Read a lock from its text with the YAML reader (the end marker is required, as for a
+    file); over the document limit only in the canonical shape, as :func:`load_lock` reads."""
+    raw = text.encode("utf-8", "surrogatepass")
+    check_complete(raw, file)
+    check_size(raw, file, MAX_LOCK_BYTES)
+    return _read(raw, file, canonical_first=False)
+
+
+def _read(raw: bytes, file: str, *, canonical_first: bool) -> LockFile:
+    """The canonical reader (first, or only over the document limit), then YAML + schema up to
+    the document limit (looked up at each call); over it NG107 (the module's docstring)."""
+    too_large = len(raw) > limits.MAX_DOCUMENT_BYTES
+    if canonical_first or too_large:
+        try:
+            fast = parse_canonical_lock(raw.decode())
+        except UnicodeDecodeError:
+            fast = None
+        if fast is not None:
+            return fast
+    if too_large:  # NG107
+        raise UserError.single(
+            NG_SIZE,
+            LARGE_LOCK_MESSAGE.format(size_text(limits.MAX_DOCUMENT_BYTES)),
+            file=file,
+            hint=LARGE_LOCK_HINT,
+        )
+    doc = load_yaml_text(raw, file)
     return parse_lock(doc.data, doc.index)
-
-
-def check_complete(raw: bytes, file: str) -> None:
-    """NG402 unless the lock's last line is :data:`LOCK_END` (trailing blanks allowed)."""
-    body = raw.rstrip(b" \t\r\n")
-    end = LOCK_END.encode()
-    if body == end or body.endswith(b"\n" + end):
-        return
-    if not body:
-        message = "lock file is empty"
-    else:
-        message = f"lock file is incomplete: its last line is not `{LOCK_END}` (truncated?)"
-    line = body.count(b"\n") + 1 if body else None
-    raise UserError.single("NG402", message, file=file, line=line, hint=INCOMPLETE_HINT)
-
-
-def parse_lock(data: Any, index: Any) -> LockFile:
-    if data is None:
-        return LockFile()
-    try:
-        return LockFile.model_validate(data)
-    except ValidationError as exc:
-        diags = diagnostics_from_validation(exc, index, LockFile)
-        raise UserError(
-            [
-                d.__class__(
-                    code="NG402",
-                    message=f"lock file: {d.message}",
-                    severity=d.severity,
-                    position=d.position,
-                    hint="restore the lock from version control, or fix the entry",
-                    field=d.field,
-                )
-                for d in diags
-            ]
-        ) from None

@@ -1,10 +1,12 @@
 """Lock file: the canonical fast reader agrees with the full YAML + schema reader; the lock's
-own size limit (MAX_LOCK_BYTES) holds for both readers and for the writer."""
+own size limit (MAX_LOCK_BYTES) holds for both readers and for the writer, and above the
+document limit (MAX_DOCUMENT_BYTES) only the canonical reader reads a lock."""
 
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Interface
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import yaml
@@ -120,11 +122,13 @@ def test_characters_beyond_the_bmp_round_trip_through_the_lock() -> None:
 
 
 # -- the lock's own size limit ------------------------------------------------------------------
-# A lock larger than every other document may be (MAX_DOCUMENT_BYTES) is read by the fast reader
-# and by the YAML reader alike, a lock over its own limit is NG107 naming the file and the limit,
-# and netgen never writes a lock it would refuse to read. The limits are shrunk (monkeypatch) so
-# that no test writes hundreds of megabytes: the document limit is looked up at each call, the
-# lock's where the lock reader and the writer use it.
+# A lock larger than every other document may be (MAX_DOCUMENT_BYTES) is read in netgen's
+# canonical form, by the canonical reader (linear and bounded); in any other form (a hand edit)
+# it is NG107, since the YAML reader costs up to ~280 bytes of memory an input byte. A lock over
+# its own limit is NG107 naming the file and the limit, and netgen never writes a lock it would
+# refuse to read. The limits are shrunk (monkeypatch) so that no test writes hundreds of
+# megabytes: the document limit is looked up at each call, the lock's where the lock reader and
+# the writer use it.
 
 DOCUMENT_LIMIT = 16 * 1024  # stands for 64 MiB (above the vendor profiles, 13 KB)
 LOCK_LIMIT = 8 * DOCUMENT_LIMIT  # stands for 512 MiB
@@ -165,11 +169,38 @@ def lock_of(tunnels: int) -> LockFile:
     return LockFile(tunnels={f"s{n}_1a_cf1": richest_tunnel(n) for n in range(tunnels)})
 
 
-def not_canonical(text: str) -> str:
-    """The same lock in a shape only the YAML reader reads (a single-quoted value)."""
-    changed = text.replace("    wan: isp-a\n", "    wan: 'isp-a'\n", 1)
+def not_canonical(text: str, how: str = "quoted") -> str:
+    """The same lock in a shape only the YAML reader reads: hand edits."""
+    old, new = {
+        "quoted": ("    wan: isp-a\n", "    wan: 'isp-a'\n"),
+        "comment": ("    wan: isp-a\n", "    wan: isp-a  # the primary link\n"),
+        "reordered": (
+            "    device: site00000-r1\n    wan: isp-a\n",
+            "    wan: isp-a\n    device: site00000-r1\n",
+        ),
+        "tagged": ("    index: 0\n", "    index: !!int 0\n"),
+    }[how]
+    changed = text.replace(old, new, 1)
     assert changed != text and parse_canonical_lock(changed) is None
     return changed
+
+
+HAND_EDITS = ["quoted", "comment", "reordered"]
+
+
+def refused_as_not_canonical(exc: pytest.ExceptionInfo[UserError], file: str) -> None:
+    """NG107 for a lock over the document limit that only the YAML reader could read."""
+    diag = size_error(exc)
+    assert diag.position is not None and diag.position.file == file
+    assert diag.message == (
+        f"lock file is larger than {DOCUMENT_LIMIT:,} bytes and not in the form netgen writes "
+        "it: a lock this large is read only in that form"
+    )
+    assert diag.hint == (
+        "undo the hand edit (git checkout -- netgen.lock.yaml), or have netgen rewrite the lock "
+        "from a smaller state: every lock netgen writes (plan --write-lock, render, import) is in "
+        "that form"
+    )
 
 
 def size_error(exc: pytest.ExceptionInfo[UserError]) -> Diagnostic:
@@ -195,7 +226,7 @@ def test_the_real_limits_hold_the_40000_device_fleet_and_keep_other_documents_at
 
 
 @pytest.mark.usefixtures("small_limits")
-def test_a_lock_over_the_document_limit_is_read_by_both_readers(tmp_path: Path) -> None:
+def test_a_canonical_lock_over_the_document_limit_is_read(tmp_path: Path) -> None:
     lock = lock_of(30)
     text = dump_lock(lock)
     assert DOCUMENT_LIMIT < len(text) < LOCK_LIMIT
@@ -203,9 +234,98 @@ def test_a_lock_over_the_document_limit_is_read_by_both_readers(tmp_path: Path) 
     path.write_text(text)
     assert parse_canonical_lock(text) == lock  # the fast reader
     assert load_lock(path) == lock
-    path.write_text(not_canonical(text))  # the YAML reader
+    assert parse_lock_text(text, "netgen.lock.yaml") == lock
+
+
+@pytest.mark.usefixtures("small_limits")
+def test_every_lock_netgen_writes_is_read_over_the_document_limit(tmp_path: Path) -> None:
+    """Whatever its values: quoted, escaped, beyond U+FFFF (the writer's \\U) or as long as
+    YAML reads; the refusal below is for hand edits only."""
+    odd = ["yes", "a b", 'q"q', "é", "😀x", "\\U0001f600", "x" * 4096, "😀" * 4096, ""]
+    lock = LockFile(
+        tunnels={
+            f"t{n}-{value[:3]}": richest_tunnel(n).model_copy(update={"site": value or "s"})
+            for n, value in enumerate(odd * 2)
+        }
+    )
+    text = dump_lock(lock)
+    assert DOCUMENT_LIMIT < len(text) < LOCK_LIMIT
+    path = tmp_path / "netgen.lock.yaml"
+    path.write_text(text)
     assert load_lock(path) == lock
-    assert parse_lock_text(not_canonical(text), "netgen.lock.yaml") == lock
+
+
+@pytest.mark.usefixtures("small_limits")
+def test_a_hand_edit_that_keeps_netgens_form_is_read_over_the_document_limit(
+    tmp_path: Path,
+) -> None:
+    """As docs/lock-file.md says: a value changed in place, comment lines, blank lines."""
+    lock = lock_of(30)
+    text = dump_lock(lock).replace("    index: 0\n", "    index: 7\n", 1)
+    text = text.replace("  s1_1a_cf1:\n", "\n# moved by hand, see the ticket\n  s1_1a_cf1:\n")
+    assert DOCUMENT_LIMIT < len(text) < LOCK_LIMIT
+    path = tmp_path / "netgen.lock.yaml"
+    path.write_text(text)
+    read = load_lock(path)
+    assert read == parse_canonical_lock(text) and read.tunnels["s0_1a_cf1"].index == 7
+    assert read.tunnels.keys() == lock.tunnels.keys()
+
+
+@pytest.mark.usefixtures("small_limits")
+@pytest.mark.parametrize("how", HAND_EDITS)
+def test_a_hand_edited_lock_over_the_document_limit_is_ng107(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    text = not_canonical(dump_lock(lock_of(30)), how)
+    assert DOCUMENT_LIMIT < len(text) < LOCK_LIMIT
+    path = tmp_path / "netgen.lock.yaml"
+    path.write_text(text)
+
+    def no_yaml(*_args: object, **_kwargs: object) -> NoReturn:
+        raise AssertionError("the YAML reader was given a lock over the document limit")
+
+    monkeypatch.setattr(lock_read, "load_yaml_text", no_yaml)
+    with pytest.raises(UserError) as exc:
+        load_lock(path)
+    refused_as_not_canonical(exc, str(path))
+    with pytest.raises(UserError) as exc:
+        parse_lock_text(text, "netgen.lock.yaml")
+    refused_as_not_canonical(exc, "netgen.lock.yaml")
+
+
+@pytest.mark.usefixtures("small_limits")
+@pytest.mark.parametrize("how", [*HAND_EDITS, "tagged"])
+def test_a_hand_edited_lock_under_the_document_limit_is_still_read(
+    tmp_path: Path, how: str
+) -> None:
+    lock = lock_of(20)
+    text = not_canonical(dump_lock(lock), how)
+    assert len(text) <= DOCUMENT_LIMIT
+    path = tmp_path / "netgen.lock.yaml"
+    path.write_text(text)
+    assert load_lock(path) == lock
+    assert parse_lock_text(text, "netgen.lock.yaml") == lock
+    padded = "#" * (DOCUMENT_LIMIT - len(text) - 1) + "\n" + text  # exactly the document limit
+    assert len(padded) == DOCUMENT_LIMIT
+    path.write_text(padded)
+    assert load_lock(path) == lock
+    path.write_text("#" + padded)  # one byte over
+    with pytest.raises(UserError) as exc:
+        load_lock(path)
+    refused_as_not_canonical(exc, str(path))
+
+
+@pytest.mark.usefixtures("small_limits")
+def test_a_dense_hostile_lock_is_refused_before_yaml_reads_it(tmp_path: Path) -> None:
+    """The amplification this limit is for: a flow list of one-letter items, which PyYAML
+    holds at ~280 bytes a byte (8 MiB took 44 s and 2.2 GB); refused after a scan."""
+    items = "a," * (DOCUMENT_LIMIT // 2)
+    text = f"netgen_lock: 1\ntunnels: [{items}a]\n{LOCK_END}\n"
+    path = tmp_path / "netgen.lock.yaml"
+    path.write_text(text)
+    with pytest.raises(UserError) as exc:
+        load_lock(path)
+    refused_as_not_canonical(exc, str(path))
 
 
 @pytest.mark.usefixtures("small_limits")
@@ -257,8 +377,11 @@ def test_a_lock_at_its_limit_is_read(tmp_path: Path) -> None:
     path = tmp_path / "netgen.lock.yaml"
     path.write_text(padded)
     assert load_lock(path) == lock_of(150)
-    path.write_text(not_canonical(padded)[2:])  # two quotes in, two "#" out
-    assert load_lock(path) == lock_of(150)
+    assert parse_lock_text(padded, "netgen.lock.yaml") == lock_of(150)
+    path.write_text(not_canonical(padded)[2:])  # two quotes in, two "#" out: hand-edited
+    with pytest.raises(UserError) as exc:
+        load_lock(path)
+    refused_as_not_canonical(exc, str(path))
 
 
 @pytest.mark.usefixtures("small_limits")
