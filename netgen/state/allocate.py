@@ -191,6 +191,16 @@ def _allocate_new(
     ]
 
 
+def _same_entry(old: LockTunnel, t: Tunnel, iface: IPv4Interface, index: int) -> bool:
+    """The lock's entry already says everything the new one would."""
+    return (
+        old.index == index
+        and old.interface_address == iface
+        and (old.site, old.device, old.wan, old.endpoint, old.generated)
+        == (t.site, t.device, t.wan, t.endpoint, t.generated)
+    )
+
+
 def _assign_indexes(
     order: list[Tunnel],
     addresses: Addresses,
@@ -224,6 +234,9 @@ def _assign_indexes(
         if status is Status.KEPT and old is not None and old.index != chosen[t.name]:
             status = Status.CHANGED
         assignments[t.name] = Assignment(t.name, iface, chosen[t.name], status)
+        if old is not None and _same_entry(old, t, iface, chosen[t.name]):
+            entries[t.name] = old  # the lock's own (frozen) model: nothing to build again
+            continue
         facts: CloudflareFacts | None = old.cloudflare if old is not None else None
         # model_construct: every value is already typed and checked (no re-validation per tunnel)
         entries[t.name] = LockTunnel.model_construct(

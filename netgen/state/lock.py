@@ -120,7 +120,10 @@ LockInterface = Annotated[Interface, _not_packed("ip_v4_interface", "interface")
 
 
 class _LockModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Frozen: a lock's models are read, never changed in place (a changed tunnel is a new
+    model), so a reader may share equal values among them (netgen.state.lock_objects)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class RemoteIdentities(_LockModel):

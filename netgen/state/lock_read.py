@@ -21,11 +21,9 @@ import re
 import string
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
 from yaml.resolver import Resolver
 
 from netgen.cloudflare.facts import INTERFACE_RANGES
@@ -47,8 +45,7 @@ from netgen.state.lock import (
     parse_lock,
     string_scalar,
 )
-
-_M = TypeVar("_M", bound=BaseModel)
+from netgen.state.lock_objects import Shared, interface, model
 
 # -- the canonical shape --------------------------------------------------------------------
 
@@ -195,12 +192,12 @@ def _lock(text: str, start: int, end: int) -> LockFile:
         tunnels = _tunnels(text, start + len(_HEAD), end)
     elif not (text.startswith(_EMPTY, start) and start + len(_EMPTY) == end):
         raise _NotCanonicalError  # also `tunnels:` without entries, which YAML reads as null
-    return _model(LockFile, {"netgen_lock": 1, "tunnels": tunnels}, set(_LOCK_SET))
+    return model(LockFile, {"netgen_lock": 1, "tunnels": tunnels}, set(_LOCK_SET))
 
 
 def _tunnels(text: str, pos: int, end: int) -> dict[str, LockTunnel]:
     tunnels: dict[str, LockTunnel] = {}
-    scalars = _Scalars()
+    scalars, shared = _Scalars(), Shared()
     strict, loose = _BLOCK.match, _LOOSE_BLOCK.match
     while pos < end:
         block = strict(text, pos, end)
@@ -213,7 +210,7 @@ def _tunnels(text: str, pos: int, end: int) -> dict[str, LockTunnel]:
             groups = _checked(block.groups(), scalars)
         if groups[0] in tunnels:  # YAML refuses a key twice
             raise _NotCanonicalError
-        tunnels[groups[0]] = _tunnel(groups)
+        tunnels[groups[0]] = _tunnel(groups, shared)
         pos = block.end()
     return tunnels
 
@@ -228,47 +225,50 @@ def _checked(groups: tuple[Any, ...], scalars: _Scalars) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _tunnel(groups: tuple[Any, ...]) -> LockTunnel:
+def _tunnel(groups: tuple[Any, ...], shared: Shared) -> LockTunnel:
     _, site, device, wan, endpoint, generated, a, b, c, d, prefix, index, cloudflare = groups[:13]
     address = _OCTETS[a] << 24 | _OCTETS[b] << 16 | _OCTETS[c] << 8 | _OCTETS[d]
     prefixlen, number = int(prefix), int(index)
     if not _allowed(address, prefixlen) or number > MAX_INDEX:
         raise _NotCanonicalError
+    text = shared.text
     values = {
-        "site": site,
-        "device": device,
-        "wan": wan,
-        "endpoint": endpoint,
+        "site": text(site),
+        "device": text(device),
+        "wan": text(wan),
+        "endpoint": text(endpoint),
         "generated": generated == "true",
-        "interface_address": _interface(address, prefixlen),
+        "interface_address": interface(address, prefixlen),
         "index": number,
-        "cloudflare": None if cloudflare is None else _facts(groups),
+        "cloudflare": None if cloudflare is None else _facts(groups, shared),
     }
-    return _model(LockTunnel, values, set(_TUNNEL_SET if cloudflare is None else _TUNNEL_CF_SET))
+    shape = _TUNNEL_SET if cloudflare is None else _TUNNEL_CF_SET
+    return model(LockTunnel, values, shared.fields(shape))
 
 
-def _facts(groups: tuple[Any, ...]) -> CloudflareFacts:
+def _facts(groups: tuple[Any, ...], shared: Shared) -> CloudflareFacts:
     id_, type_, listed, fqdn, user, hex_, cf_end, cust_end, created, modified, psk = groups[13:]
     identities = None
     if listed is not None:  # the `remote_identities:` line
         ids = {"fqdn_id": fqdn, "user_id": user, "hex_id": hex_}
-        identities = _model(RemoteIdentities, ids, _present(ids))
+        identities = model(RemoteIdentities, ids, shared.fields(_present(ids)))
+    text = shared.text
     values = {
         "id": id_,
-        "type": type_,
+        "type": text(type_),
         "remote_identities": identities,
-        "cloudflare_endpoint": None if cf_end is None else IPv4Address(cf_end),
-        "customer_endpoint": None if cust_end is None else IPv4Address(cust_end),
-        "created_on": created,
-        "modified_on": modified,
-        "psk_generated_on": psk,
+        "cloudflare_endpoint": shared.address(cf_end),
+        "customer_endpoint": shared.address(cust_end),
+        "created_on": text(created),
+        "modified_on": text(modified),
+        "psk_generated_on": text(psk),
     }
-    return _model(CloudflareFacts, values, _present(values))
+    return model(CloudflareFacts, values, shared.fields(_present(values)))
 
 
-def _present(values: dict[str, Any]) -> set[str]:
+def _present(values: dict[str, Any]) -> list[str]:
     """The keys whose line is there; none: an empty mapping, which YAML reads as null."""
-    present = {key for key, value in values.items() if value is not None}
+    present = [key for key, value in values.items() if value is not None]
     if not present:
         raise _NotCanonicalError
     return present
@@ -328,51 +328,6 @@ def _pair(match: re.Match[str]) -> str:
     range, something else: writing the value again tells)."""
     code = int(match.group(2), 16) - 0x10000
     return f"{match.group(1)}\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-
-
-# -- objects built as their constructors build them, without their per-call overhead --------
-
-
-def _model(cls: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
-    """``cls`` holding ``values`` (every field, in order) as validation builds it, without
-    model_construct's per-field lookups. These models have no private attributes, extras or
-    post-init hook (the tests pin that): an instance is pydantic's four slots."""
-    model = cls.__new__(cls)
-    _set_dict(model, values)
-    _set_fields_set(model, fields_set)
-    _set_extra(model, None)
-    _set_private(model, None)
-    return model
-
-
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-def _interface(address: int, prefixlen: int) -> IPv4Interface:
-    """``IPv4Interface((address, prefixlen))`` for a /31 or /30 at a third of the cost: what
-    CPython's ``__init__`` sets, in the same attributes (the tests compare the two)."""
-    netmask, mask = _NETMASKS[prefixlen]
-    first = IPv4Address.__new__(IPv4Address)
-    _set_ip(first, address & mask)
-    network = IPv4Network.__new__(IPv4Network)
-    attributes = {"network_address": first, "netmask": netmask, "_prefixlen": prefixlen}
-    if prefixlen == 31:  # RFC 3021: both addresses of a /31 are hosts
-        attributes["hosts"] = network.__iter__
-    _set_network_dict(network, attributes)
-    interface = IPv4Interface.__new__(IPv4Interface)
-    _set_ip(interface, address)
-    attributes = {"network": network, "netmask": netmask, "_prefixlen": prefixlen}
-    _set_interface_dict(interface, attributes)
-    return interface
-
-
-_NETMASKS = {n: (IPv4Network((0, n)).netmask, int(IPv4Network((0, n)).netmask)) for n in (30, 31)}
-_set_ip = IPv4Address.__dict__["_ip"].__set__
-_set_network_dict = IPv4Network.__dict__["__dict__"].__set__
-_set_interface_dict = IPv4Interface.__dict__["__dict__"].__set__
 
 
 # -- the one entry point: canonical fast path, YAML + schema otherwise -------------------------

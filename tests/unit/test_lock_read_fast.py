@@ -24,12 +24,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from netgen.cloudflare.facts import INTERFACE_PREFIXLENS, INTERFACE_RANGES
 from netgen.core.errors import UserError
 from netgen.core.limits import MAX_STRING
-from netgen.state import lock_read
+from netgen.state import lock_objects, lock_read
 from netgen.state.lock import (
     LOCK_END,
     MAX_INDEX,
@@ -414,7 +414,7 @@ def test_load_lock_takes_the_fast_path(tmp_path: Any) -> None:
 
 @pytest.mark.parametrize("model", MODELS)
 def test_the_lock_models_are_four_slots(model: type[BaseModel]) -> None:
-    """What lets lock_read._model build instances without model_construct."""
+    """What lets lock_objects.model build instances without model_construct."""
     assert model.__pydantic_post_init__ is None
     assert model.__private_attributes__ == {}
     assert model.model_config.get("extra") != "allow"
@@ -441,9 +441,30 @@ def test_a_built_model_behaves_as_a_validated_one() -> None:
         assert pickle.loads(pickle.dumps(a)) == b and copy.deepcopy(a) == b
         assert repr(a) == repr(b)
     tunnel = fast.tunnels["t2"]
-    tunnel.index = 5  # assignment marks the field set, as on a validated model
-    assert "index" in tunnel.model_fields_set
-    assert "index" in validated.tunnels["t2"].model_copy(update={"index": 5}).model_fields_set
+    with pytest.raises(ValidationError, match="frozen"):  # what lets the reader share values
+        tunnel.index = 5
+    assert tunnel.index == validated.tunnels["t2"].index
+
+
+def test_shared_values_never_leak_between_tunnels() -> None:
+    """Equal fields-sets, names and types are one object per lock read; a copy with an update
+    gets its own fields-set and values, and the tunnels it came from stay as they were."""
+    t3 = "  t3:\n    site: s\n    device: d\n    wan: w\n    endpoint: e2\n    generated: false\n"
+    text = LOCK.replace(
+        LOCK_END, t3 + "    interface_address: 10.252.0.12/31\n    index: 1\n" + LOCK_END
+    )
+    fast = agrees(text)
+    assert fast is not None
+    second, third = fast.tunnels["t2"], fast.tunnels["t3"]
+    assert second.__pydantic_fields_set__ is third.__pydantic_fields_set__
+    assert second.endpoint is third.endpoint and second.site is fast.tunnels["t1"].site
+    shape = set(second.model_fields_set)
+    assert "cloudflare" not in shape
+    changed = second.model_copy(update={"index": 9, "cloudflare": fast.tunnels["t1"].cloudflare})
+    assert changed.__pydantic_fields_set__ is not second.__pydantic_fields_set__
+    assert "cloudflare" in changed.model_fields_set
+    assert second.model_fields_set == shape == third.model_fields_set
+    assert (second.index, third.index, changed.index) == (0, 1, 9)
 
 
 def test_the_key_order_is_the_models_field_order() -> None:
@@ -464,7 +485,7 @@ TUNNEL_REST = ["generated", "interface_address", "index", "cloudflare"]
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.sampled_from([30, 31]))
 def test_the_interface_is_built_as_its_constructor_builds_it(address: int, prefixlen: int) -> None:
-    fast, real = lock_read._interface(address, prefixlen), IPv4Interface((address, prefixlen))
+    fast, real = lock_objects.interface(address, prefixlen), IPv4Interface((address, prefixlen))
     assert fast == real and hash(fast) == hash(real) and str(fast) == str(real)
     assert repr(fast) == repr(real) and fast.ip == real.ip and fast.hostmask == real.hostmask
     assert list(vars(fast)) == list(vars(real))
