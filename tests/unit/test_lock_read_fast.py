@@ -442,7 +442,7 @@ def test_a_built_model_behaves_as_a_validated_one() -> None:
         assert repr(a) == repr(b)
     tunnel = fast.tunnels["t2"]
     with pytest.raises(ValidationError, match="frozen"):  # what lets the reader share values
-        tunnel.index = 5
+        tunnel.index = 5  # type: ignore[misc]
     assert tunnel.index == validated.tunnels["t2"].index
 
 
