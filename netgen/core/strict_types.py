@@ -3,7 +3,7 @@
 YAML reads an unquoted true/false/yes/no/on/off as a bool, and a bool is an int: pydantic's lax
 mode would take ``mtu: true`` as MTU 1, and ipaddress takes ints, so ``address: true`` would be
 0.0.0.1 (and Python warns "__int__ returned non-int"). These types refuse a bool first, and an
-IPv4 type refuses a plain int too, with pydantic errors that
+IPv4 type refuses a plain int and bytes too, with pydantic errors that
 :func:`netgen.core.validation.diagnostics_from_validation` turns into NG203 (the inventory) or
 the lock's NG402, with a hint about YAML booleans. Other lax coercions stay: ``"1400"`` and
 ``1400.0`` are the int 1400. Shared by the inventory schema and the lock.
@@ -40,14 +40,15 @@ def refuse_bool(expected: str) -> BeforeValidator:
 
 
 def ipv4_text(kind: str, what: str, example: str) -> BeforeValidator:
-    """Refuse a bool, and an int too, where an IPv4 value is expected: ipaddress reads
-    ``3405803786`` as 203.0.113.10, never what an engineer meant by writing a number. The int
-    error has pydantic's own type and text, so it reads and is hinted like any bad address."""
+    """Refuse a bool, an int and bytes where an IPv4 value is expected: ipaddress reads
+    ``3405803786`` as 203.0.113.10 and four bytes (YAML's ``!!binary wKgBAQ==``) as
+    192.168.1.1, never what an engineer meant. The int and bytes error has pydantic's own type
+    and text, so it reads and is hinted like any bad address."""
 
     def check(value: object) -> object:
         if isinstance(value, bool):
             raise yaml_boolean_error(f"an IPv4 {what}", example)
-        if isinstance(value, int):
+        if isinstance(value, int | bytes):
             raise PydanticCustomError(kind, f"Input is not a valid IPv4 {what}")
         return value
 

@@ -39,8 +39,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from netgen.cloudflare import facts
 from netgen.cloudflare.addressing import tunnel_sides
@@ -101,22 +100,9 @@ def interface_address_problem(iface: IPv4Interface) -> str | None:
     return None
 
 
-def _not_packed(kind: str, what: str) -> BeforeValidator:
-    """Refuse bytes where an IPv4 value is expected: YAML's ``!!binary`` gives bytes, and
-    ipaddress reads four of them as an address (``!!binary wKgBAQ==`` is 192.168.1.1). A bool
-    or an int is refused by :mod:`netgen.core.strict_types`' types."""
-
-    def check(value: object) -> object:
-        if isinstance(value, bytes):
-            raise PydanticCustomError(kind, f"Input is not a valid IPv4 {what}")
-        return value
-
-    return BeforeValidator(check)
-
-
 # The lock's IPv4 types: text only (not a bool, an int or bytes), as the writer writes them.
-LockAddress = Annotated[Address, _not_packed("ip_v4_address", "address")]
-LockInterface = Annotated[Interface, _not_packed("ip_v4_interface", "interface")]
+LockAddress = Address
+LockInterface = Interface
 
 
 class _LockModel(BaseModel):

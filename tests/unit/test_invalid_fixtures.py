@@ -269,8 +269,8 @@ def test_a_boolean_for_a_string_is_ng203_at_its_line(tmp_path: Path, line: str, 
     ids=_ids([ADDRESSES[1], NETWORKS[0], INTERFACES[0]]),
 )
 def test_a_number_for_an_ipv4_value_is_ng203(tmp_path: Path, line: str, field: str) -> None:
-    # ipaddress would read 3405803786 as 203.0.113.10 and 0 as 0.0.0.0
-    for number in ("3405803786", "0"):
+    # ipaddress would read 3405803786 as 203.0.113.10, 0 as 0.0.0.0 and 4 bytes as an address
+    for number in ("3405803786", "0", "!!binary wKgBAQ=="):
         text, lineno = _with_value(line, number)
         found = _errors(tmp_path, text)
         assert [(d.code, d.position.line if d.position else None, d.field) for d in found] == [
