@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from netgen.api.parallel import map_forked, worth_it
 from netgen.core.cache import Cache, cache_key, open_cache
 from netgen.core.errors import Diagnostic, Position, Severity, UserError, sort_diagnostics
 from netgen.core.files import inventory_home
@@ -185,29 +186,40 @@ def diagnostics_from_json(items: Any) -> list[Diagnostic] | None:
 # -- validate: devices whose plan inputs planned without a problem before -------------------
 
 
-def check_plans(inputs: PlanInputs, cache: Cache, name: str) -> None:
+def check_plans(inputs: PlanInputs, cache: Cache, name: str, jobs: int = 1) -> None:
     """Plan every device (raising every problem together, as :func:`netgen.api.session.
     device_plans`), except those whose :func:`netgen.plan.sources.source_digest` is one that
     planned without a problem before: the same inputs give the same plan. Only digests of
     devices that planned cleanly are remembered, so a device with a problem is planned, and
-    its problem reported, every time."""
+    its problem reported, every time. The devices to plan are planned on ``jobs`` cores when
+    there are enough of them (the problems are sorted, so the order they come in is moot)."""
     key = cache_key("planned", str(inputs.allow_placeholders))
     found = cache.get("planned", name, key) if cache.root is not None else None
     clean = set(found) if isinstance(found, list) else set()
     digest_of = SourceDigests(inputs)
-    diags: list[Diagnostic] = []
-    now: list[str] = []
-    for device in sorted(inputs.inventory.devices(), key=lambda d: (d.site, d.name)):
-        digest = digest_of(device)  # None: an unknown vendor, planning reports it
-        if digest is None or digest not in clean:
+    devices = sorted(inputs.inventory.devices(), key=lambda d: (d.site, d.name))
+    digests = [digest_of(device) for device in devices]  # None: an unknown vendor
+    todo = [i for i, digest in enumerate(digests) if digest is None or digest not in clean]
+
+    def plan(indexes: list[int]) -> tuple[list[Diagnostic], list[int]]:
+        problems: list[Diagnostic] = []
+        failed: list[int] = []
+        for i in indexes:
             try:
-                build_device_plan(inputs, device)
+                build_device_plan(inputs, devices[i])
             except UserError as exc:
-                diags.extend(exc.diagnostics)
-                continue
-        if digest is not None:
-            now.append(digest)
-    if cache.root is not None and set(now) != clean:
-        cache.put("planned", name, key, sorted(set(now)))
+                problems.extend(exc.diagnostics)
+                failed.append(i)
+        return problems, failed
+
+    results = map_forked(plan, todo, jobs) if worth_it(jobs, len(todo)) else [plan(todo)]
+    diags: list[Diagnostic] = []
+    failed: set[int] = set()
+    for problems, bad in results:
+        diags += problems
+        failed.update(bad)
+    now = {d for i, d in enumerate(digests) if d is not None and i not in failed}
+    if cache.root is not None and now != clean:
+        cache.put("planned", name, key, sorted(now))
     if diags:
         raise UserError(sort_diagnostics(diags))

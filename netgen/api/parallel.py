@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -76,6 +76,30 @@ def render_parallel(
                 yield from rendered
     finally:
         _FORKED, _FORKED_ENV = None, None
+
+
+_FORKED_TASK: Callable[[list[Any]], Any] | None = None
+
+
+def _run_task(items: list[Any]) -> Any:
+    assert _FORKED_TASK is not None, "forked without a task"
+    with paused_gc():
+        return _FORKED_TASK(items)
+
+
+def map_forked(task: Callable[[list[Any]], Any], items: list[Any], jobs: int) -> Iterator[Any]:
+    """``task`` applied to contiguous slices of ``items`` by ``jobs`` forked workers, results
+    in order. ``task`` is reached through the fork (never pickled): it may close over the
+    parent's objects; only the slices and the results cross a pipe."""
+    global _FORKED_TASK
+    size = max(1, len(items) // (jobs * SLICES_PER_WORKER))
+    slices = [items[i : i + size] for i in range(0, len(items), size)]
+    _FORKED_TASK = task
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap(_run_task, slices)
+    finally:
+        _FORKED_TASK = None
 
 
 def selected_devices(job: Any) -> list[tuple[str, str]]:

@@ -35,12 +35,12 @@ class ValidateResult:
     diagnostics: list[Diagnostic]
 
 
-def validate(inventory: str | Path, *, cache: bool | None = None) -> ValidateResult:
+def validate(inventory: str | Path, *, cache: bool | None = None, jobs: int = 1) -> ValidateResult:
     """All errors and warnings: schema, Cloudflare rules, allocation and vendor capabilities.
 
     An inventory whose files and lock are byte for byte those of a remembered successful run
     gets that run's result (:mod:`netgen.api.memo`; ``cache=False`` or ``NETGEN_NO_CACHE``
-    turn it off); errors are always found afresh.
+    turn it off); errors are always found afresh. Devices are planned on ``jobs`` cores.
     """
     path = Path(inventory)
     memo = memo_for(path, "validate", str(path.resolve()), {}, cache)
@@ -48,7 +48,8 @@ def validate(inventory: str | Path, *, cache: bool | None = None) -> ValidateRes
     if found is not None:
         return found
     session = open_session(inventory, cache=cache)
-    check_plans(plan_inputs(session, allow_placeholders=True), memo.cache, memo.name)
+    inputs = plan_inputs(session, allow_placeholders=True)
+    check_plans(inputs, memo.cache, memo.name, jobs)
     inv = session.loaded.inventory
     result = ValidateResult(
         session.path, len(inv.sites), len(inv.devices()), len(inv.tunnels), session.diagnostics

@@ -32,9 +32,21 @@ from netgen.cli.console import (
 )
 from netgen.core.errors import Diagnostic
 
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        help="Worker processes (default: the CPUs available); output is identical with 1.",
+        metavar="N",
+        min=1,
+    ),
+]
+
 
 def validate(
     inventory: MaybeInventoryArg = None,
+    jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
@@ -46,7 +58,7 @@ def validate(
     """
     path = inventory_path(inventory, as_json=as_json)
     result = run(
-        lambda: api.validate(path, cache=_cache(no_cache)),
+        lambda: api.validate(path, cache=_cache(no_cache), jobs=jobs or available_cpus()),
         as_json=as_json,
         debug=debug,
         verbose=verbose,
@@ -196,16 +208,6 @@ RevealOpt = Annotated[
 PlaceholdersOpt = Annotated[
     bool,
     typer.Option("--allow-placeholders", help="Render even when API identities are missing."),
-]
-JobsOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--jobs",
-        "-j",
-        help="Worker processes (default: the CPUs available); output is identical with 1.",
-        metavar="N",
-        min=1,
-    ),
 ]
 ForceOpt = Annotated[
     bool,

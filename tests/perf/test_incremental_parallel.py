@@ -97,6 +97,26 @@ def test_parallel_errors_are_the_serial_errors(
     assert found[0] == found[1] and len(found[0]) > 10
 
 
+def test_parallel_validate_finds_the_serial_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """validate plans on several cores: the same problems, and a problem is never
+    remembered as clean (the second cached run reports it again)."""
+    monkeypatch.setattr(parallel, "MIN_DEVICES", 2)
+    path = _fleet(tmp_path / "plan", 12)
+    inv = yaml.safe_load(path.read_text())
+    for i in (2, 5, 9):  # a hostile interface name: the vendor's encoder refuses it (NG502)
+        inv["sites"][i]["devices"][0]["wan"][0]["interface"] = 'eth0" ; reload'
+    path.write_text(yaml.safe_dump(inv, sort_keys=False))
+    found = []
+    for jobs, cache in ((1, False), (3, False), (3, None), (3, None)):
+        with pytest.raises(UserError) as err:
+            api.validate(path, cache=cache, jobs=jobs)
+        found.append([d.format() for d in err.value.diagnostics])
+    assert found[0] == found[1] == found[2] == found[3]
+    assert sum("NG502" in line for line in found[0]) >= 3
+
+
 KINDS = ["mtu", "remove", "add", "crypto", "nothing", "lan", "endpoint", "wan", "identity"]
 EDITS = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(2, 9)), min_size=1, max_size=4)
 
