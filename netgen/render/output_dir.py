@@ -218,7 +218,7 @@ def read_owned(out_dir: Path, owned: Owned, keep: Callable[[str], bool]) -> list
         target = out_dir / path
         secret = bool(owned.files[path].get("secret"))
         executable = bool(target.lstat().st_mode & stat.S_IXUSR)
-        out.append(RenderedFile(path, read_nofollow(target), secret, executable))
+        out.append(RenderedFile(path, read_nofollow(target), secret, executable, target))
     return out
 
 

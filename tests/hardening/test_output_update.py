@@ -179,3 +179,17 @@ def test_an_update_that_cannot_be_finished_stops_the_command(fleet: Path, tmp_pa
     assert info.value.diagnostics[0].code == "NG901"
     assert "finishing its update failed" in info.value.diagnostics[0].message
     assert [n for n in siblings(out) if n.startswith(".out.patch-")]  # kept for the next run
+
+
+def test_a_site_render_leaves_the_other_sites_files_as_they_are(
+    fleet: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    api.render(fleet, out, cache=False)
+    before = inodes(out)
+    edit(fleet, "mtu")  # site s003
+    api.render(fleet, out, sites=["s003"], cache=False)
+    after = inodes(out)
+    rewritten = {p for p in after if before.get(p) != after[p]}
+    assert {p.split("/")[1] for p in rewritten if p.startswith("sites/")} == {"s003"}
+    assert siblings(out) == []
