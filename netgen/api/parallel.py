@@ -1,4 +1,4 @@
-"""Rendering devices on several cores (``--jobs N``), byte-identical to one core.
+"""Rendering and planning devices on several cores (``--jobs N``), byte-identical to one core.
 
 The run's inputs (the session, the plan inputs, the previous render) are large; worker
 processes are forked after they exist, so each worker reads them from the parent's memory
@@ -7,11 +7,11 @@ and takes the results back, device by device, in the same order (``imap``), so f
 MANIFEST.json and the order of diagnostics are the same as with one core. A device's errors
 come back with it; the caller raises them all together after the last device.
 
-The job a worker renders for and the Jinja environment it renders with are the module-level
-references here (:data:`_FORKED`, :data:`_FORKED_ENV`): set just before the pool forks and
-cleared after, they are how a forked child finds its parent's objects without pickling them.
-Every template is compiled in the parent before the fork, so no worker compiles one again
-(compiling them once per slice cost as much as rendering a thousand devices).
+A worker's task is the module-level reference here (:data:`_FORKED_TASK`, see
+:func:`map_forked`): set just before the pool forks and cleared after, it is how a forked child
+finds its parent's objects (the job, the Jinja environment) without pickling them. Every
+template is compiled in the parent before the fork, so no worker compiles one again (compiling
+them once per slice cost as much as rendering a thousand devices).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from jinja2.sandbox import SandboxedEnvironment
-
 from netgen.core.documents import paused_gc
 from netgen.core.errors import Diagnostic
 from netgen.render.environment import RenderedFile, make_environment
@@ -30,8 +28,6 @@ from netgen.render.environment import RenderedFile, make_environment
 if TYPE_CHECKING:
     from netgen.api.render_run import RenderJob
 
-_FORKED: RenderJob | None = None
-_FORKED_ENV: SandboxedEnvironment | None = None
 SLICES_PER_WORKER = 8
 MIN_DEVICES = 64  # below this, forking costs more than it saves
 
@@ -51,31 +47,20 @@ def worth_it(jobs: int, devices: int) -> bool:
 Rendered = tuple[tuple[str, str], list[RenderedFile], list[Diagnostic], str | None]
 
 
-def _render_slice(selection: list[tuple[str, str]]) -> list[Rendered]:
-    job, env = _FORKED, _FORKED_ENV
-    assert job is not None and env is not None, "forked without a job"
-    devices = {(d.site, d.name): d for d in job.inputs.inventory.devices()}
-    with paused_gc():
-        return [job.render_device(env, devices[key]) for key in selection]
-
-
 def render_parallel(
     job: RenderJob, selection: list[tuple[str, str]], jobs: int
 ) -> Iterator[Rendered]:
     """Every selected device rendered by ``jobs`` forked workers, in ``selection``'s order."""
-    global _FORKED, _FORKED_ENV
-    size = max(1, len(selection) // (jobs * SLICES_PER_WORKER))
-    slices = [selection[i : i + size] for i in range(0, len(selection), size)]
     env = make_environment(job.session.registry.templates_root)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
         env.get_template(name)  # compiled once, before the fork: every worker inherits it
-    _FORKED, _FORKED_ENV = job, env
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for rendered in pool.imap(_render_slice, slices):
-                yield from rendered
-    finally:
-        _FORKED, _FORKED_ENV = None, None
+    devices = {(d.site, d.name): d for d in job.inputs.inventory.devices()}
+
+    def render(keys: list[tuple[str, str]]) -> list[Rendered]:
+        return [job.render_device(env, devices[key]) for key in keys]
+
+    for rendered in map_forked(render, selection, jobs):
+        yield from rendered
 
 
 _FORKED_TASK: Callable[[list[Any]], Any] | None = None

@@ -125,25 +125,20 @@ class RenderJob:
         except UserError as exc:
             return key, [], list(exc.diagnostics), digest
 
-    def _kept(self, selection: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """The devices whose source digest is the one the previous render recorded for them
-        (their files are read back, unless a hand edit shows), known before any planning."""
+    def _kept(self, selection: list[tuple[str, str]]) -> dict[tuple[str, str], list[Any]]:
+        """The devices whose source digest is the one the previous render recorded for them,
+        with their MANIFEST entries (their files are read back, unless a hand edit shows),
+        known before any planning."""
         if not self.previous.digests or (self.inputs.reveal_secrets and self.inputs.psks):
-            return set()
+            return {}
         devices = {(d.site, d.name): d for d in self.inputs.inventory.devices()}
-        kept = set()
+        kept = {}
         for key in selection:
             digest = self.digest(devices[key])
-            if digest is not None and self.previous.reusable(device_key(*key), digest):
-                kept.add(key)
+            entries = None if digest is None else self.previous.reusable(device_key(*key), digest)
+            if entries is not None:
+                kept[key] = entries
         return kept
-
-    def _unchanged(self, key: tuple[str, str]) -> list[RenderedFile] | None:
-        digest = self._digests.get(key)
-        entries = None if digest is None else self.previous.reusable(device_key(*key), digest)
-        if entries is None or self.source is None:
-            return None
-        return _read_back(self.source, entries)
 
     def _serial(self, device: Device) -> Rendered:
         if self._env is None:
@@ -173,7 +168,9 @@ class RenderJob:
         diags: list[Diagnostic] = []
         with paused_gc():
             for done, key in enumerate(selection, 1):
-                found = self._unchanged(key) if key in kept else None
+                found = None
+                if key in kept and self.source is not None:
+                    found = _read_back(self.source, kept[key])
                 errors: list[Diagnostic]
                 if found is not None:
                     files, errors, digest = found, [], self._digests[key]

@@ -72,8 +72,7 @@ def json_lines_array(items: list[Any]) -> bytes:
 
 def manifest_file(files: list[RenderedFile], header: dict[str, Any]) -> RenderedFile:
     """MANIFEST.json listing every file with its sha256 (and whether it holds secrets)."""
-    entries = [manifest_entry(f) for f in sorted(files, key=lambda f: f.path)]
-    return RenderedFile(MANIFEST, json_bytes({**header, "files": entries}))
+    return _manifest(header, [manifest_entry(f) for f in files])
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -132,6 +131,7 @@ def write_tree(
 
 
 def _manifest(header: dict[str, Any], entries: list[dict[str, Any]]) -> RenderedFile:
+    """MANIFEST.json from the entries of the files written, sorted by path."""
     body = {**header, "files": sorted(entries, key=lambda e: e["path"])}
     return RenderedFile(MANIFEST, json_bytes(body))
 

@@ -100,11 +100,6 @@ def interface_address_problem(iface: IPv4Interface) -> str | None:
     return None
 
 
-# The lock's IPv4 types: text only (not a bool, an int or bytes), as the writer writes them.
-LockAddress = Address
-LockInterface = Interface
-
-
 class _LockModel(BaseModel):
     """Frozen: a lock's models are read, never changed in place (a changed tunnel is a new
     model), so a reader may share equal values among them (netgen.state.lock_objects)."""
@@ -124,8 +119,8 @@ class CloudflareFacts(_LockModel):
     id: str | None = None
     type: Literal["gre", "ipsec"] | None = None
     remote_identities: RemoteIdentities | None = None
-    cloudflare_endpoint: LockAddress | None = None
-    customer_endpoint: LockAddress | None = None
+    cloudflare_endpoint: Address | None = None
+    customer_endpoint: Address | None = None
     created_on: str | None = None
     modified_on: str | None = None
     psk_generated_on: str | None = None
@@ -137,7 +132,7 @@ class LockTunnel(_LockModel):
     wan: str
     endpoint: str
     generated: bool = False
-    interface_address: LockInterface
+    interface_address: Interface  # text only: not a bool, an int or bytes
     index: Annotated[int, Field(ge=0, le=MAX_INDEX), NOT_BOOL]
     cloudflare: CloudflareFacts | None = None
 

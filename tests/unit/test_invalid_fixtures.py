@@ -195,6 +195,11 @@ def _errors(tmp_path: Path, text: str) -> list[Diagnostic]:
     return info.value.diagnostics
 
 
+def _where(found: list[Diagnostic]) -> list[tuple[str, int | None, str | None]]:
+    """(code, line, field) of each diagnostic."""
+    return [(d.code, d.position.line if d.position else None, d.field) for d in found]
+
+
 def _ids(cases: list[tuple[str, str]]) -> list[str]:
     return [field for _line, field in cases]
 
@@ -241,9 +246,7 @@ def test_a_boolean_for_an_ipv4_value_is_ng203_at_its_line(
 ) -> None:
     text, lineno = _with_value(line, "true")
     found = _errors(tmp_path, text)
-    assert [(d.code, d.position.line if d.position else None, d.field) for d in found] == [
-        ("NG203", lineno, field)
-    ]
+    assert _where(found) == [("NG203", lineno, field)]
     assert found[0].message == (
         f"invalid value for {field}: Input should be an IPv4 {what}, not a boolean (got true)"
     )
@@ -254,9 +257,7 @@ def test_a_boolean_for_an_ipv4_value_is_ng203_at_its_line(
 def test_a_boolean_for_a_string_is_ng203_at_its_line(tmp_path: Path, line: str, field: str) -> None:
     text, lineno = _with_value(line, "false")
     found = _errors(tmp_path, text)
-    assert [(d.code, d.position.line if d.position else None, d.field) for d in found] == [
-        ("NG203", lineno, field)
-    ]
+    assert _where(found) == [("NG203", lineno, field)]
     assert found[0].message == (
         f"invalid value for {field}: Input should be a valid string (got false)"
     )
@@ -273,9 +274,7 @@ def test_a_number_for_an_ipv4_value_is_ng203(tmp_path: Path, line: str, field: s
     for number in ("3405803786", "0", "!!binary wKgBAQ=="):
         text, lineno = _with_value(line, number)
         found = _errors(tmp_path, text)
-        assert [(d.code, d.position.line if d.position else None, d.field) for d in found] == [
-            ("NG203", lineno, field)
-        ]
+        assert _where(found) == [("NG203", lineno, field)]
         assert "Input is not a valid IPv4" in found[0].message
         assert found[0].hint is not None and found[0].hint.startswith("write ")
 
