@@ -188,37 +188,44 @@ def diagnostics_from_json(items: Any) -> list[Diagnostic] | None:
 
 def check_plans(inputs: PlanInputs, cache: Cache, name: str, jobs: int = 1) -> None:
     """Plan every device (raising every problem together, as :func:`netgen.api.session.
-    device_plans`), except those whose :func:`netgen.plan.sources.source_digest` is one that
-    planned without a problem before: the same inputs give the same plan. Only digests of
-    devices that planned cleanly are remembered, so a device with a problem is planned, and
-    its problem reported, every time. The devices to plan are planned on ``jobs`` cores when
-    there are enough of them (the problems are sorted, so the order they come in is moot)."""
+    device_plans`), except those whose source digest (:mod:`netgen.plan.sources`) is one
+    that planned without a problem before: the same inputs give the same plan. Only digests
+    of devices that planned cleanly are remembered, so a device with a problem is planned,
+    and its problem reported, every time. Digests and plans are computed on ``jobs`` cores
+    when there are enough devices (the problems are sorted, so the order they come in is
+    moot)."""
     key = cache_key("planned", str(inputs.allow_placeholders))
     found = cache.get("planned", name, key) if cache.root is not None else None
     clean = set(found) if isinstance(found, list) else set()
     digest_of = SourceDigests(inputs)
     devices = sorted(inputs.inventory.devices(), key=lambda d: (d.site, d.name))
-    digests = [digest_of(device) for device in devices]  # None: an unknown vendor
-    todo = [i for i, digest in enumerate(digests) if digest is None or digest not in clean]
 
-    def plan(indexes: list[int]) -> tuple[list[Diagnostic], list[int]]:
+    def check(indexes: list[int]) -> tuple[list[Diagnostic], list[str]]:
+        """The problems of the devices at ``indexes``, and the digests of those that planned
+        (or were known to plan) cleanly."""
         problems: list[Diagnostic] = []
-        failed: list[int] = []
+        fine: list[str] = []
         for i in indexes:
+            digest = digest_of(devices[i])  # None: an unknown vendor (planning reports it)
+            if digest is not None and digest in clean:
+                fine.append(digest)
+                continue
             try:
                 build_device_plan(inputs, devices[i])
             except UserError as exc:
                 problems.extend(exc.diagnostics)
-                failed.append(i)
-        return problems, failed
+                continue
+            if digest is not None:
+                fine.append(digest)
+        return problems, fine
 
-    results = map_forked(plan, todo, jobs) if worth_it(jobs, len(todo)) else [plan(todo)]
+    every = list(range(len(devices)))
+    results = map_forked(check, every, jobs) if worth_it(jobs, len(every)) else [check(every)]
     diags: list[Diagnostic] = []
-    failed: set[int] = set()
-    for problems, bad in results:
+    now: set[str] = set()
+    for problems, fine in results:
         diags += problems
-        failed.update(bad)
-    now = {d for i, d in enumerate(digests) if d is not None and i not in failed}
+        now.update(fine)
     if cache.root is not None and now != clean:
         cache.put("planned", name, key, sorted(now))
     if diags:

@@ -125,60 +125,60 @@ class RenderJob:
         except UserError as exc:
             return key, [], list(exc.diagnostics), digest
 
-    def _kept(self, selection: list[tuple[str, str]]) -> dict[tuple[str, str], list[Any]]:
-        """The devices whose source digest is the one the previous render recorded for them,
-        with their MANIFEST entries (their files are read back, unless a hand edit shows),
-        known before any planning."""
-        if not self.previous.digests or (self.inputs.reveal_secrets and self.inputs.psks):
-            return {}
-        devices = {(d.site, d.name): d for d in self.inputs.inventory.devices()}
-        kept = {}
-        for key in selection:
-            digest = self.digest(devices[key])
-            entries = None if digest is None else self.previous.reusable(device_key(*key), digest)
-            if entries is not None:
-                kept[key] = entries
-        return kept
+    def settle(self, env: Callable[[], SandboxedEnvironment], device: Device) -> Rendered:
+        """One device's files: read back from the previous render when its source digest is
+        the one recorded there and its files are still exactly what MANIFEST.json says (a
+        hand edit shows as a mismatch), else planned and rendered (``env`` gives the
+        environment, made only when a device has to be rendered)."""
+        digest = self.digest(device)
+        key = (device.site, device.name)
+        if self.source is not None and digest is not None and not self.revealing:
+            entries = self.previous.reusable(device_key(*key), digest)
+            found = _read_back(self.source, entries) if entries is not None else None
+            if found is not None:
+                return key, found, [], digest
+        return self.render_device(env(), device)
 
-    def _serial(self, device: Device) -> Rendered:
+    @property
+    def revealing(self) -> bool:
+        """PSKs are written into the files: nothing is read back (or carried into another
+        render)."""
+        return self.inputs.reveal_secrets and bool(self.inputs.psks)
+
+    def _serial_env(self) -> SandboxedEnvironment:
         if self._env is None:
             self._env = make_environment(self.session.registry.templates_root)
-        return self.render_device(self._env, device)
+        return self._env
+
+    def payload_files(self) -> list[RenderedFile]:
+        """The API payloads (``cloudflare/*.json``)."""
+        payloads = build_payloads(self.inputs.inventory, self.session.allocation)
+        return [
+            RenderedFile(f"cloudflare/{kind}.json", json_lines_array(payloads[kind]))
+            for kind in ("gre_tunnels", "ipsec_tunnels", "routes")
+        ]
 
     def files(self) -> Iterator[RenderedFile]:
         """Every selected device's files, then the API payloads (not MANIFEST.json).
 
-        The devices whose inputs did not change are read back from the previous output; the
-        others are planned and rendered, on ``jobs`` cores when there are enough of them. Every
+        Each device is settled (:meth:`settle`: read back or rendered) on ``jobs`` cores when
+        there are enough of them, the payloads built by one of the workers meanwhile. Every
         device's errors are collected and raised together after the last one (writers stage
         their output, so nothing lands).
         """
-        inputs = self.inputs
         digests: dict[str, str] = {}
         self.manifest_header["devices"] = digests  # complete once every file was yielded
         selection = selected_devices(self)
-        devices = {(d.site, d.name): d for d in inputs.inventory.devices()}
-        kept = self._kept(selection)
-        fresh = [key for key in selection if key not in kept]
-        rendered: Iterator[Rendered] = (
-            render_parallel(self, fresh, self.jobs)
-            if worth_it(self.jobs, len(fresh))
-            else (self._serial(devices[key]) for key in fresh)
-        )
+        payloads: list[list[RenderedFile]] = []  # built by a worker, when there are workers
+        settled: Iterator[Rendered]
+        if worth_it(self.jobs, len(selection)):
+            settled = render_parallel(self, selection, self.jobs, payloads.append)
+        else:
+            devices = {(d.site, d.name): d for d in self.inputs.inventory.devices()}
+            settled = (self.settle(self._serial_env, devices[key]) for key in selection)
         diags: list[Diagnostic] = []
         with paused_gc():
-            for done, key in enumerate(selection, 1):
-                found = None
-                if key in kept and self.source is not None:
-                    found = _read_back(self.source, kept[key])
-                errors: list[Diagnostic]
-                if found is not None:
-                    files, errors, digest = found, [], self._digests[key]
-                elif key in kept:  # a hand edit: rendered again
-                    _, files, errors, digest = self._serial(devices[key])
-                else:
-                    got, files, errors, digest = next(rendered)
-                    assert got == key, "devices came back out of order"
+            for done, (key, files, errors, digest) in enumerate(settled, 1):
                 if digest is not None:
                     digests[device_key(*key)] = digest
                 diags += errors
@@ -189,10 +189,9 @@ class RenderJob:
                     self.progress(done, len(selection))
         if diags:
             raise UserError(sort_diagnostics(diags))
-        payloads = build_payloads(inputs.inventory, self.session.allocation)
-        for kind in ("gre_tunnels", "ipsec_tunnels", "routes"):
+        for file in payloads[0] if payloads else self.payload_files():
             self.count += 1
-            yield RenderedFile(f"cloudflare/{kind}.json", json_lines_array(payloads[kind]))
+            yield file
 
 
 def _read_back(source: Path, entries: list[dict[str, Any]]) -> list[RenderedFile] | None:

@@ -1,11 +1,12 @@
 """The digest of everything a device's plan is built from, known before the plan is built.
 
 :func:`netgen.plan.build.build_device_plan` reads, for one device: the device and its site
-(every field, the other devices of the site included), its tunnels with their resolved
-settings, their allocated addresses and device-local numbers, the remote identities the lock
-holds for them, the Cloudflare endpoints, the product, the routes to the other sites' LANs,
-whether placeholders are allowed, its vendor's profile and templates, and netgen itself.
-:func:`source_digest` hashes exactly those, so a render can tell that a device's files would
+(every field but its list of devices: the site's other devices are not read), its tunnels
+with their resolved settings, their allocated addresses and device-local numbers, the remote
+identities the lock holds for them, the Cloudflare endpoints, the product, the routes to the
+other sites' LANs, whether placeholders are allowed, its vendor's profile and templates, and
+netgen itself.
+:class:`SourceDigester` hashes exactly those, so a render can tell that a device's files would
 not change without planning it (``netgen.api.render_run``). Every field of the records is
 hashed except where they came from in the inventory (:data:`POSITIONS`: paths used only to
 place diagnostics, and a device with a diagnostic is never skipped), so moving a site within
@@ -29,25 +30,33 @@ POSITIONS: Final = frozenset({"path", "origins", "via_path"})
 _SKIPPED: Final = {"Site": POSITIONS | {"devices"}}
 
 
-def _fields(value: object, seen: dict[int, object]) -> object:
-    """``value`` with every record spelled out as (class name, field values) without
-    :data:`POSITIONS`; anything else as it is. ``seen`` holds the records already spelled
-    out for this digest by identity (a site's tunnels share one settings record)."""
+def _text(value: object, memo: dict[int, tuple[str, object]]) -> str:
+    """``value`` spelled out: each record as its class name and field values without
+    :data:`POSITIONS`, tuples item by item, anything else as its ``repr``. ``memo`` holds the
+    text of records and tuples already spelled out, by identity, with the value itself so its
+    id is not reused (a site's tunnels share one settings record; every site shares the
+    route texts). No text holds a raw newline (strings are written as their ``repr``)."""
     kind = type(value)
+    if kind in _SCALARS:
+        return repr(value)
+    found = memo.get(id(value))
+    if found is not None:
+        return found[0]
     names = _NAMES.get(kind)
     if names is None:
         names = _NAMES[kind] = _hashed_fields(kind)
-    if names is _LEAF:
-        if kind is tuple:
-            return tuple([_fields(v, seen) for v in value])  # type: ignore[attr-defined]
-        return value
-    found = seen.get(id(value))
-    if found is None:
-        found = seen[id(value)] = (
-            kind.__name__,
-            *[_fields(getattr(value, n), seen) for n in names],
-        )
-    return found
+    if names is not _LEAF:
+        items = [getattr(value, n) for n in names]
+    elif kind is tuple or kind is list:
+        items = value  # type: ignore[assignment]
+    else:
+        out = repr(value)
+        memo[id(value)] = (out, value)
+        return out
+    texts = [repr(v) if type(v) in _SCALARS else _text(v, memo) for v in items]
+    out = f"{kind.__name__}({', '.join(texts)})" if names is not _LEAF else f"[{', '.join(texts)}]"
+    memo[id(value)] = (out, value)
+    return out
 
 
 def _hashed_fields(kind: type) -> tuple[str, ...]:
@@ -58,32 +67,40 @@ def _hashed_fields(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(kind) if f.name not in skip)
 
 
+_SCALARS: Final = frozenset({str, int, bool, type(None)})
 _LEAF: Final[tuple[str, ...]] = ("<leaf>",)  # a value hashed as it is (tuples: item by item)
 _NAMES: dict[type, tuple[str, ...]] = {}  # the hashed fields of each type (cached)
 
 
-def source_digest(inputs: PlanInputs, device: Device, vendor_digest: str) -> str:
-    """The digest of ``device``'s plan inputs (see the module docstring)."""
-    inventory, allocation = inputs.inventory, inputs.allocation
-    parts: list[object] = [
-        fingerprint(),
-        vendor_digest,
-        inputs.allow_placeholders,
-        inventory.product,
-        inventory.endpoints,
-        inputs.sites[device.site],
-        device,
-        inputs.remote_routes.get(device.site, ()),
-    ]
-    for name in device.tunnels:
-        assignment = allocation.assignments.get(name)
-        entry = allocation.lock.tunnels.get(name)
-        facts = entry.cloudflare if entry is not None else None
-        ids = facts.remote_identities if facts is not None else None
-        parts += [
-            inventory.tunnels.get(name),
-            None if assignment is None else (assignment.interface_address, assignment.index),
-            None if ids is None else (ids.fqdn_id, ids.user_id, ids.hex_id),
-        ]
-    text = repr(_fields(tuple(parts), {}))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+class SourceDigester:
+    """The source digests of one run's devices (see the module docstring). What every device
+    shares (netgen, the product, the endpoints, the flags) is hashed once, and the route
+    texts every site shares are spelled out once."""
+
+    def __init__(self, inputs: PlanInputs) -> None:
+        self._inputs = inputs
+        inventory = inputs.inventory
+        shared = (fingerprint(), inputs.allow_placeholders, inventory.product, inventory.endpoints)
+        self._base = hashlib.sha256(_text(shared, {}).encode("utf-8", "surrogatepass") + b"\n")
+        self._routes: dict[int, tuple[str, object]] = {}
+
+    def __call__(self, device: Device, vendor_digest: str) -> str:
+        """The digest of ``device``'s plan inputs."""
+        inputs, allocation = self._inputs, self._inputs.allocation
+        memo: dict[int, tuple[str, object]] = {}
+        parts: list[object] = [vendor_digest, inputs.sites[device.site], device]
+        for name in device.tunnels:
+            assignment = allocation.assignments.get(name)
+            entry = allocation.lock.tunnels.get(name)
+            facts = entry.cloudflare if entry is not None else None
+            ids = facts.remote_identities if facts is not None else None
+            parts += [
+                inputs.inventory.tunnels.get(name),
+                None if assignment is None else (assignment.interface_address, assignment.index),
+                None if ids is None else (ids.fqdn_id, ids.user_id, ids.hex_id),
+            ]
+        routes = _text(inputs.remote_routes.get(device.site, ()), self._routes)
+        text = "\n".join([_text(tuple(parts), memo), routes])
+        digest = self._base.copy()
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()

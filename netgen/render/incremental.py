@@ -1,8 +1,8 @@
 """Skipping devices whose inputs did not change (``render -o DIR`` and ``render --check``).
 
 A device's files depend only on what its plan is built from, its vendor's profile and
-templates, and netgen itself. The **source digest** (:func:`netgen.plan.sources.
-source_digest`) hashes exactly those, before any planning; MANIFEST.json records it per device
+templates, and netgen itself. The **source digest** (:class:`netgen.plan.sources.
+SourceDigester`) hashes exactly those, before any planning; MANIFEST.json records it per device
 (``devices``). On the next render, a device whose digest is unchanged and whose files
 MANIFEST.json lists is neither planned nor rendered: its files are read back from the previous
 output after a SHA-256 check against MANIFEST.json (a hand edit makes the device render
@@ -21,7 +21,7 @@ from typing import Any
 from netgen import __version__
 from netgen.inventory.model import Device
 from netgen.plan.model import PlanInputs
-from netgen.plan.sources import source_digest
+from netgen.plan.sources import SourceDigester
 from netgen.render.output_dir import MANIFEST, read_nofollow
 from netgen.vendors.registry import Registry, VendorProfile
 
@@ -40,11 +40,12 @@ def vendor_digest(registry: Registry, vendor: VendorProfile) -> str:
 
 
 class SourceDigests:
-    """The source digests of one run's devices (:func:`netgen.plan.sources.source_digest`),
+    """The source digests of one run's devices (:class:`netgen.plan.sources.SourceDigester`),
     each vendor's digest computed once."""
 
     def __init__(self, inputs: PlanInputs) -> None:
         self._inputs = inputs
+        self._digest = SourceDigester(inputs)
         self._vendors: dict[str, str] = {}
 
     def __call__(self, device: Device) -> str | None:
@@ -56,7 +57,7 @@ class SourceDigests:
             return None
         if vendor.id not in self._vendors:
             self._vendors[vendor.id] = vendor_digest(registry, vendor)
-        return source_digest(self._inputs, device, self._vendors[vendor.id])
+        return self._digest(device, self._vendors[vendor.id])
 
 
 def device_key(site: str, device: str) -> str:

@@ -53,23 +53,31 @@ def fleet(tmp_path: Path) -> Path:
     return _fleet(tmp_path / "plan", 12)
 
 
-def test_an_unchanged_render_touches_nothing(fleet: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_unchanged_render_touches_nothing(
+    fleet: Path, tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_DEVICES", 2)
     out = tmp_path / "out"
-    api.render(fleet, out)
+    api.render(fleet, out, jobs=jobs)
     inodes = {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
-    api.render(fleet, out)
+    api.render(fleet, out, jobs=jobs, cache=False)  # every device read back, none rendered
     assert {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()} == inodes
 
 
-def test_a_hand_edit_is_drift_and_the_next_render_repairs_it(fleet: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_hand_edit_is_drift_and_the_next_render_repairs_it(
+    fleet: Path, tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_DEVICES", 2)
     out = tmp_path / "out"
-    api.render(fleet, out)
+    api.render(fleet, out, jobs=jobs)
     before = _tree(out)
     victim = next(out.glob("sites/s005/*"))
     victim.write_bytes(victim.read_bytes() + b"# edited by hand\n")
-    drift = api.render(fleet, out, check=True).drift
+    drift = api.render(fleet, out, check=True, jobs=jobs).drift
     assert drift == [(victim.relative_to(out).as_posix(), "changed")]
-    api.render(fleet, out)
+    api.render(fleet, out, jobs=jobs)
     assert _tree(out) == before
 
 
@@ -160,8 +168,12 @@ def _edit_identity(lock: Path, i: int) -> None:
 )
 @given(edits=EDITS, jobs=st.sampled_from([1, 2]))
 def test_incremental_renders_equal_fresh_ones(
-    tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int]], jobs: int
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    edits: list[tuple[str, int]],
+    jobs: int,
 ) -> None:
+    monkeypatch.setattr(parallel, "MIN_DEVICES", 2)  # jobs=2 forks even for 8 sites
     base = tmp_path_factory.mktemp("prop")
     path = _fleet(base / "plan", 8)
     out = base / "out"
