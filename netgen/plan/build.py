@@ -21,7 +21,6 @@ from netgen.plan.model import (
     Prefix,
     TunnelPlan,
     WanPlan,
-    plan_text,
     route_texts,
 )
 from netgen.plan.routing import (
@@ -398,7 +397,7 @@ def build_device_plan(inputs: PlanInputs, device: Device) -> DevicePlan:
         verification=tuple(vendor.verification),
         secrets_revealed=False,
     )
-    where = None if all_printable(plan_text(plan)) else unprintable_field(plan)
+    where = None if all_printable(plan) else unprintable_field(plan)
     if where is not None:
         raise InternalError(f"{where} of {device.name} bypassed the vendor's encoder")
     return plan

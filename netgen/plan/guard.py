@@ -4,11 +4,37 @@ printable (a hit means a field bypassed its vendor's encoder: a bug, exit 70).""
 from __future__ import annotations
 
 
-def all_printable(plan_repr: str) -> bool:
-    """Fast check of a whole plan from its ``repr``, which escapes exactly the characters
-    ``str.isprintable`` refuses (and backslashes): a repr without a backslash proves every
-    string printable. Only a plan with a backslash somewhere needs the field-by-field walk."""
-    return "\\" not in plan_repr
+def all_printable(plan: object) -> bool:
+    """Fast check of a whole plan: every string in it is printable. Records and tuples are
+    visited once each (a plan shares its proposals and route hops), and no path is spelled
+    out; :func:`unprintable_field` names the culprit when this says no."""
+    seen: set[int] = set()
+    stack = [plan]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is str:
+            if not value.isprintable():  # type: ignore[attr-defined]
+                return False
+            continue
+        if id(value) in seen:
+            continue
+        if kind is tuple:
+            seen.add(id(value))
+            stack.extend(value)  # type: ignore[arg-type]
+            continue
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(getattr(kind, "__dataclass_fields__", ()))
+        if names:
+            seen.add(id(value))
+            stack.extend([getattr(value, n) for n in names])
+        elif isinstance(value, str) and not str(value).isprintable():  # a str subclass
+            return False
+    return True
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}  # the fields of each record type (empty: a leaf)
 
 
 def unprintable_field(value: object, path: str = "plan") -> str | None:

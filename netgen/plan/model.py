@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 
 from netgen.core.documents import PositionIndex
-from netgen.core.records import plain_repr, record_text
+from netgen.core.records import plain_repr
 from netgen.inventory.model import Inventory, Site
 from netgen.state.allocate import Allocation
 from netgen.vendors.registry import Registry
@@ -334,8 +334,3 @@ def site_remote_prefixes(inv: Inventory) -> dict[str, list[RouteTexts]]:
         result.sort()
         out[site.name] = [text(piece) for piece in result]
     return out
-
-
-def plan_text(plan: object) -> str:
-    """``repr(plan)``, each shared record or tuple written once (:func:`record_text`)."""
-    return record_text(plan)
