@@ -40,14 +40,15 @@ def validate(inventory: str | Path, *, cache: bool | None = None, jobs: int = 1)
 
     An inventory whose files and lock are byte for byte those of a remembered successful run
     gets that run's result (:mod:`netgen.api.memo`; ``cache=False`` or ``NETGEN_NO_CACHE``
-    turn it off); errors are always found afresh. Devices are planned on ``jobs`` cores.
+    turn it off); errors are always found afresh. Rules and devices are checked on ``jobs``
+    cores.
     """
     path = Path(inventory)
     memo = memo_for(path, "validate", str(path.resolve()), {}, cache)
     found = _recall_validate(memo)
     if found is not None:
         return found
-    session = open_session(inventory, cache=cache)
+    session = open_session(inventory, cache=cache, jobs=jobs)
     inputs = plan_inputs(session, allow_placeholders=True)
     check_plans(inputs, memo.cache, memo.name, jobs)
     inv = session.loaded.inventory

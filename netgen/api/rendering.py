@@ -188,7 +188,7 @@ def _render_fresh(
     force: bool,
     notify: Notify | None,
 ) -> RenderResult:
-    session = open_session(inventory, cache=options["cache"])
+    session = open_session(inventory, cache=options["cache"], jobs=options["jobs"])
     options = {k: v for k, v in options.items() if k != "cache"}
     if options["reveal_secrets"] and psks is None:
         psks, secret_diags = resolve_secrets(session)

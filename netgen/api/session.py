@@ -17,7 +17,14 @@ from netgen.core.files import (
     replace_file,
     state_target,
 )
-from netgen.inventory.load import LoadedInventory, load_inventory_document, parse_inventory
+from netgen.core.forking import alongside, can_fork
+from netgen.inventory.load import (
+    LoadedInventory,
+    checked,
+    load_inventory_document,
+    resolve_document,
+)
+from netgen.inventory.rules import run_checks
 from netgen.plan.build import build_device_plan
 from netgen.plan.model import DevicePlan, PlanInputs, site_remote_prefixes
 from netgen.state import secrets
@@ -65,6 +72,7 @@ def open_session(
     prune: bool = False,
     registry: Registry | None = None,
     cache: bool | None = None,
+    jobs: int = 1,
 ) -> Session:
     """Load, validate and allocate. Raises UserError listing every error.
 
@@ -73,7 +81,9 @@ def open_session(
 
     The cyclic garbage collector is paused throughout: loading builds millions of objects
     that all survive, and every collection would scan them again (more than half the time of
-    opening a fleet's session); reference counting still frees what is dropped.
+    opening a fleet's session); reference counting still frees what is dropped. With ``jobs``
+    above 1, Cloudflare's rules are checked on another core while the parent allocates
+    (:func:`_checked_and_allocated`).
     """
     path = Path(inventory)
     lock_path = lock_path_for(path)
@@ -82,12 +92,34 @@ def open_session(
         lock = load_lock(lock_path)
         on_disk = file_digest(lock_path)
         reg = registry or load_registry()
-        loaded = parse_inventory(doc, sticky_names(lock), reg)
-        alloc = allocate(loaded.inventory, lock, loaded.index, prune=prune)
+        resolved = resolve_document(doc, sticky_names(lock), reg)
+        loaded, alloc = _checked_and_allocated(resolved, lock, prune, jobs)
     diags = loaded.diagnostics + alloc.diagnostics
     if any(d.severity is Severity.ERROR for d in alloc.diagnostics):
         raise UserError(sort_diagnostics(diags))
     return Session(path, loaded, lock_path, lock, alloc, reg, sort_diagnostics(diags), on_disk)
+
+
+def _checked_and_allocated(
+    resolved: LoadedInventory, lock: LockFile, prune: bool, jobs: int
+) -> tuple[LoadedInventory, Allocation]:
+    """Cloudflare's rules, then the allocation, with the outcome of doing them in that order.
+    With several cores the rules run in a forked child while this process allocates; the
+    allocation assumes a checked inventory, so it counts only once the rules found no error
+    (then an exception it raised is raised; with errors, both are dropped for the errors)."""
+    if jobs <= 1 or not can_fork():
+        loaded = checked(resolved, run_checks(resolved.inventory, resolved.index))
+        return loaded, allocate(loaded.inventory, lock, loaded.index, prune=prune)
+    failure: Exception | None = None
+    with alongside(lambda: run_checks(resolved.inventory, resolved.index)) as rules:
+        try:
+            alloc = allocate(resolved.inventory, lock, resolved.index, prune=prune)
+        except Exception as exc:  # an unchecked inventory: decided below
+            failure = exc
+        loaded = checked(resolved, rules())
+    if failure is not None:
+        raise failure
+    return loaded, alloc
 
 
 def file_digest(path: Path) -> str | None:

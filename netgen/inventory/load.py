@@ -48,6 +48,19 @@ def parse_inventory(
 ) -> LoadedInventory:
     """Validate a loaded document; raise :class:`UserError` with every error found (schema,
     vendors and platform versions of ``registry``, Cloudflare's rules) in one pass."""
+    resolved = resolve_document(doc, sticky, registry, extra_checks)
+    return checked(resolved, run_checks(resolved.inventory, resolved.index))
+
+
+def resolve_document(
+    doc: LoadedDocument,
+    sticky: dict[Slot, str] | None = None,
+    registry: Registry | None = None,
+    extra_checks: list[Diagnostic] | None = None,
+) -> LoadedInventory:
+    """The first half of :func:`parse_inventory`: the schema (its errors raised with the
+    vendors' and the site files' problems) and the resolved model, not yet checked against
+    Cloudflare's rules; ``diagnostics`` holds the problems found so far, errors included."""
     index = doc.index
     data: Any = doc.data
     # errors of an inventory directory's site files: reported with everything found below
@@ -92,10 +105,18 @@ def parse_inventory(
         sticky_names=sticky,
         vendor_defaults=vendor_defaults,
     )
-    diags = run_checks(inv, index) + vendor_diags + list(extra_checks or []) + pending
+    return LoadedInventory(inv, index, doc.path, vendor_diags + list(extra_checks or []) + pending)
+
+
+def checked(resolved: LoadedInventory, rules: list[Diagnostic]) -> LoadedInventory:
+    """The second half of :func:`parse_inventory`: ``rules`` (what :func:`run_checks` found in
+    ``resolved``) added to what was found before, every error raised together."""
+    diags = rules + resolved.diagnostics
     if any(d.severity is Severity.ERROR for d in diags):
         raise UserError(sort_diagnostics(diags))
-    return LoadedInventory(inv, index, doc.path, sort_diagnostics(diags))
+    return LoadedInventory(
+        resolved.inventory, resolved.index, resolved.path, sort_diagnostics(diags)
+    )
 
 
 def _shown_version(version: object) -> str:

@@ -41,6 +41,11 @@ def test_fixture_reports_its_code_at_its_line(fixture: Path, tmp_path: Path) -> 
         api.validate(target)
     found = [(d.code, d.position.line if d.position else None) for d in info.value.diagnostics]
     assert (code, line) in found, f"expected {code} at line {line}, got {found}"
+    # on two cores the rules are checked in a forked child while the parent allocates: the
+    # same diagnostics, in the same order, whatever the allocation made of the broken input
+    with pytest.raises(UserError) as forked:
+        api.validate(target, cache=False, jobs=2)
+    assert forked.value.diagnostics == info.value.diagnostics
 
 
 def test_every_inventory_error_code_has_a_fixture() -> None:
