@@ -54,10 +54,12 @@ class Allocation:
     changed: bool = False
 
 
-def _pair_bases(iface: IPv4Interface) -> list[int]:
+def _pair_bases(iface: IPv4Interface) -> range:
+    """The first address of every /31 pair the interface's network covers (ints: the
+    network's own broadcast address is computed per object, and a fleet has one per tunnel)."""
     net = iface.network
-    start = int(net.network_address) & ~1
-    return list(range(start, int(net.broadcast_address) + 1, 2))
+    first = int(net.network_address)
+    return range(first & ~1, first + (1 << (32 - net.prefixlen)), 2)
 
 
 class _Pools:
