@@ -1,4 +1,4 @@
-"""Settling and planning devices on several cores (``--jobs N``), byte-identical to one core.
+"""Rendering and planning devices on several cores (``--jobs N``), byte-identical to one core.
 
 The run's inputs (the session, the plan inputs, the previous render) are large; worker
 processes are forked after they exist, so each worker reads them from the parent's memory
@@ -8,8 +8,12 @@ MANIFEST.json and the order of diagnostics are the same as with one core. A devi
 come back with it; the caller raises them all together after the last device. A side task
 (a render's API payloads) runs in one worker alongside the slices.
 
+Reading an unchanged device back (digest, comparison, file reads) stays in the parent: a
+worker is slower at it than the parent, since each object it touches costs it a copied page,
+and nothing is saved by shipping the files through a pipe.
+
 A worker's task is the module-level reference here (:data:`_FORKED_TASK`, see
-:func:`map_forked`): set just before the pool forks and cleared after, it is how a forked child
+:func:`forked_workers`): set just before the pool forks and cleared after, it is how a forked child
 finds its parent's objects (the job, the Jinja environment) without pickling them. Every
 template is compiled in the parent before the fork, so no worker compiles one again (compiling
 them once per slice cost as much as rendering a thousand devices).
@@ -20,7 +24,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from netgen.core.documents import paused_gc
@@ -49,35 +53,45 @@ def worth_it(jobs: int, devices: int) -> bool:
 Rendered = tuple[tuple[str, str], list[RenderedFile], list[Diagnostic], str | None]
 
 
-def render_parallel(
-    job: RenderJob,
-    selection: list[tuple[str, str]],
-    jobs: int,
-    payloads: Callable[[list[RenderedFile]], object],
-) -> Iterator[Rendered]:
-    """Every selected device settled (read back or rendered, :meth:`RenderJob.settle`) by
-    ``jobs`` forked workers, in ``selection``'s order; one worker builds the API payloads
-    meanwhile, handed to ``payloads`` after the last device."""
+@contextmanager
+def render_workers(job: RenderJob, count: int) -> Iterator[Workers | None]:
+    """Workers that render devices of ``job`` (:meth:`Workers.map` over (site, device)
+    keys gives :data:`Rendered` slices), forked at once with the API payloads as their side
+    task; None when ``count`` devices are too few for ``job.jobs`` cores. The templates are
+    compiled before the fork, and the parent renders with the same environment."""
+    if not worth_it(job.jobs, count):
+        yield None
+        return
     env = make_environment(job.session.registry.templates_root)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
         env.get_template(name)  # compiled once, before the fork: every worker inherits it
+    job.use_environment(env)
     devices = {(d.site, d.name): d for d in job.inputs.inventory.devices()}
 
-    def settle(keys: list[tuple[str, str]]) -> list[Rendered]:
-        return [job.settle(lambda: env, devices[key]) for key in keys]
+    def render(keys: list[tuple[str, str]]) -> list[Rendered]:
+        return [job.render_device(env, devices[key]) for key in keys]
 
-    for result in map_forked(settle, selection, jobs, side=job.payload_files):
-        if isinstance(result, Side):
-            payloads(result.value)
-        else:
-            yield from result
+    with forked_workers(render, job.jobs, side=job.payload_files) as workers:
+        yield workers
 
 
-@dataclass(frozen=True)
-class Side:
-    """The result of :func:`map_forked`'s ``side`` task."""
+class Workers:
+    """A pool of forked workers for one task (see :func:`forked_workers`)."""
 
-    value: Any
+    def __init__(self, pool: Any, jobs: int, side: Any) -> None:
+        self._pool, self._jobs, self._side = pool, jobs, side
+
+    def map(self, items: list[Any]) -> Iterator[Any]:
+        """The task applied to contiguous slices of ``items``, results in order; the slices
+        are handed out now, not when the first result is asked for."""
+        size = max(1, len(items) // (self._jobs * SLICES_PER_WORKER))
+        slices = [items[i : i + size] for i in range(0, len(items), size)]
+        return iter(self._pool.imap(_run_task, slices))
+
+    def side(self) -> Any:
+        """The side task's value (it was handed out first, so it overlaps everything)."""
+        assert self._side is not None, "no side task"
+        return self._side.get()
 
 
 _FORKED_TASK: Callable[[list[Any]], Any] | None = None
@@ -90,35 +104,35 @@ def _run_task(items: list[Any]) -> Any:
         return _FORKED_TASK(items)
 
 
-def _run_side() -> Side:
+def _run_side() -> Any:
     assert _FORKED_SIDE is not None, "forked without a side task"
     with paused_gc():
-        return Side(_FORKED_SIDE())
+        return _FORKED_SIDE()
 
 
-def map_forked(
-    task: Callable[[list[Any]], Any],
-    items: list[Any],
-    jobs: int,
-    side: Callable[[], Any] | None = None,
-) -> Iterator[Any]:
-    """``task`` applied to contiguous slices of ``items`` by ``jobs`` forked workers, results
-    in order. ``task`` is reached through the fork (never pickled): it may close over the
-    parent's objects; only the slices and the results cross a pipe. ``side``, if given, runs
-    once in a worker alongside the slices (handed out first, so it overlaps them); its result
-    comes last, as a :class:`Side`."""
+@contextmanager
+def forked_workers(
+    task: Callable[[list[Any]], Any], jobs: int, side: Callable[[], Any] | None = None
+) -> Iterator[Workers]:
+    """``jobs`` workers forked now, applying ``task`` to the slices :meth:`Workers.map` hands
+    out; ``side``, if given, runs once in one of them from the start. ``task`` and ``side``
+    are reached through the fork (never pickled): they may close over the parent's objects;
+    only slices and results cross a pipe."""
     global _FORKED_TASK, _FORKED_SIDE
-    size = max(1, len(items) // (jobs * SLICES_PER_WORKER))
-    slices = [items[i : i + size] for i in range(0, len(items), size)]
     _FORKED_TASK, _FORKED_SIDE = task, side
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             pending = pool.apply_async(_run_side) if side is not None else None
-            yield from pool.imap(_run_task, slices)
-            if pending is not None:
-                yield pending.get()
+            yield Workers(pool, jobs, pending)
     finally:
         _FORKED_TASK = _FORKED_SIDE = None
+
+
+def map_forked(task: Callable[[list[Any]], Any], items: list[Any], jobs: int) -> Iterator[Any]:
+    """``task`` applied to contiguous slices of ``items`` by ``jobs`` forked workers, results
+    in order."""
+    with forked_workers(task, jobs) as workers:
+        yield from workers.map(items)
 
 
 def selected_devices(job: Any) -> list[tuple[str, str]]:

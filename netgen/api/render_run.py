@@ -4,6 +4,7 @@ inputs did not change), the API payloads, and the in-memory form of a whole rend
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 from jinja2.sandbox import SandboxedEnvironment
 
 from netgen import __version__
-from netgen.api.parallel import Rendered, render_parallel, selected_devices, worth_it
+from netgen.api.parallel import Rendered, Workers, render_workers, selected_devices
 from netgen.api.session import (
     Session,
     plan_inputs,
@@ -125,19 +126,25 @@ class RenderJob:
         except UserError as exc:
             return key, [], list(exc.diagnostics), digest
 
-    def settle(self, env: Callable[[], SandboxedEnvironment], device: Device) -> Rendered:
+    def settle(self, device: Device) -> Rendered:
         """One device's files: read back from the previous render when its source digest is
         the one recorded there and its files are still exactly what MANIFEST.json says (a
-        hand edit shows as a mismatch), else planned and rendered (``env`` gives the
-        environment, made only when a device has to be rendered)."""
+        hand edit shows as a mismatch), else planned and rendered here."""
+        entries = self._reusable(device)
+        found = _read_back(self.source, entries) if entries and self.source else None
+        if found is not None:
+            return (device.site, device.name), found, [], self.digest(device)
+        return self.render_device(self._environment(), device)
+
+    def _reusable(self, device: Device) -> list[dict[str, Any]] | None:
+        """The device's MANIFEST entries in the previous render, if its source digest is the
+        one recorded there (never when PSKs are revealed)."""
+        if self.source is None or not self.previous.digests or self.revealing:
+            return None
         digest = self.digest(device)
-        key = (device.site, device.name)
-        if self.source is not None and digest is not None and not self.revealing:
-            entries = self.previous.reusable(device_key(*key), digest)
-            found = _read_back(self.source, entries) if entries is not None else None
-            if found is not None:
-                return key, found, [], digest
-        return self.render_device(env(), device)
+        if digest is None:
+            return None
+        return self.previous.reusable(device_key(device.site, device.name), digest)
 
     @property
     def revealing(self) -> bool:
@@ -145,7 +152,11 @@ class RenderJob:
         render)."""
         return self.inputs.reveal_secrets and bool(self.inputs.psks)
 
-    def _serial_env(self) -> SandboxedEnvironment:
+    def use_environment(self, env: SandboxedEnvironment) -> None:
+        """Render with ``env`` here too (the workers' environment, compiled before the fork)."""
+        self._env = env
+
+    def _environment(self) -> SandboxedEnvironment:
         if self._env is None:
             self._env = make_environment(self.session.registry.templates_root)
         return self._env
@@ -161,24 +172,20 @@ class RenderJob:
     def files(self) -> Iterator[RenderedFile]:
         """Every selected device's files, then the API payloads (not MANIFEST.json).
 
-        Each device is settled (:meth:`settle`: read back or rendered) on ``jobs`` cores when
-        there are enough of them, the payloads built by one of the workers meanwhile. Every
-        device's errors are collected and raised together after the last one (writers stage
-        their output, so nothing lands).
+        The devices whose inputs did not change are read back from the previous output here
+        (:meth:`settle`); the others are planned and rendered on ``jobs`` cores when there are
+        enough devices, and one worker builds the payloads meanwhile. Every device's errors are
+        collected and raised together after the last one (writers stage their output, so
+        nothing lands).
         """
         digests: dict[str, str] = {}
         self.manifest_header["devices"] = digests  # complete once every file was yielded
         selection = selected_devices(self)
-        payloads: list[list[RenderedFile]] = []  # built by a worker, when there are workers
-        settled: Iterator[Rendered]
-        if worth_it(self.jobs, len(selection)):
-            settled = render_parallel(self, selection, self.jobs, payloads.append)
-        else:
-            devices = {(d.site, d.name): d for d in self.inputs.inventory.devices()}
-            settled = (self.settle(self._serial_env, devices[key]) for key in selection)
         diags: list[Diagnostic] = []
-        with paused_gc():
-            for done, (key, files, errors, digest) in enumerate(settled, 1):
+        with render_workers(self, len(selection)) as workers, paused_gc():
+            for done, (key, files, errors, digest) in enumerate(
+                self._settled(selection, workers), 1
+            ):
                 if digest is not None:
                     digests[device_key(*key)] = digest
                 diags += errors
@@ -187,11 +194,34 @@ class RenderJob:
                     yield from files
                 if self.progress:
                     self.progress(done, len(selection))
+            payloads = None if diags or workers is None else workers.side()
         if diags:
             raise UserError(sort_diagnostics(diags))
-        for file in payloads[0] if payloads else self.payload_files():
+        for file in payloads or self.payload_files():
             self.count += 1
             yield file
+
+    def _settled(
+        self, selection: list[tuple[str, str]], workers: Workers | None
+    ) -> Iterator[Rendered]:
+        """Each selected device settled, in order: those whose digest is the recorded one
+        read back here (or rendered here after a hand edit), the others rendered by the
+        workers (known before any is rendered, so they are handed out at once)."""
+        devices = {(d.site, d.name): d for d in self.inputs.inventory.devices()}
+        kept = {key for key in selection if self._reusable(devices[key]) is not None}
+        fresh = [key for key in selection if key not in kept]
+        rendered: Iterator[Rendered] = (
+            itertools.chain.from_iterable(workers.map(fresh))
+            if workers is not None and fresh
+            else (self.render_device(self._environment(), devices[key]) for key in fresh)
+        )
+        for key in selection:
+            if key in kept:
+                yield self.settle(devices[key])
+            else:
+                done = next(rendered)
+                assert done[0] == key, "devices came back out of order"
+                yield done
 
 
 def _read_back(source: Path, entries: list[dict[str, Any]]) -> list[RenderedFile] | None:
