@@ -34,7 +34,7 @@ from netgen.core.files import inventory_home
 from netgen.inventory.directory import MAIN_FILE, site_files
 from netgen.plan.build import build_device_plan
 from netgen.plan.model import PlanInputs
-from netgen.render.incremental import SourceDigests
+from netgen.plan.sources import SourceDigester
 from netgen.state.lock import lock_path_for
 
 
@@ -197,7 +197,7 @@ def check_plans(inputs: PlanInputs, cache: Cache, name: str, jobs: int = 1) -> N
     key = cache_key("planned", str(inputs.allow_placeholders))
     found = cache.get("planned", name, key) if cache.root is not None else None
     clean = set(found) if isinstance(found, list) else set()
-    digest_of = SourceDigests(inputs)
+    digest_of = SourceDigester(inputs)
     devices = sorted(inputs.inventory.devices(), key=lambda d: (d.site, d.name))
 
     def check(indexes: list[int]) -> tuple[list[Diagnostic], list[str]]:

@@ -5,8 +5,8 @@ processes are forked after they exist, so each worker reads them from the parent
 instead of receiving a copy. The parent hands out contiguous slices of the sorted device list
 and takes the results back, device by device, in the same order (``imap``), so files,
 MANIFEST.json and the order of diagnostics are the same as with one core. A device's errors
-come back with it; the caller raises them all together after the last device. A side task
-(a render's API payloads) runs in one worker alongside the slices.
+come back with it; the caller raises them all together after the last device. A render's
+API payloads are built meanwhile in a child of their own.
 
 Reading an unchanged device back (digest, comparison, file reads) stays in the parent: a
 worker is slower at it than the parent, since each object it touches costs it a copied page,
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from netgen.core.documents import paused_gc
 from netgen.core.errors import Diagnostic
+from netgen.core.forking import alongside
 from netgen.render.environment import RenderedFile, make_environment
 
 if TYPE_CHECKING:
@@ -54,13 +55,17 @@ Rendered = tuple[tuple[str, str], list[RenderedFile], list[Diagnostic], str | No
 
 
 @contextmanager
-def render_workers(job: RenderJob, count: int) -> Iterator[Workers | None]:
-    """Workers that render devices of ``job`` (:meth:`Workers.map` over (site, device)
-    keys gives :data:`Rendered` slices), forked at once with the API payloads as their side
-    task; None when ``count`` devices are too few for ``job.jobs`` cores. The templates are
-    compiled before the fork, and the parent renders with the same environment."""
+def render_workers(
+    job: RenderJob, count: int
+) -> Iterator[tuple[Workers | None, Callable[[], list[RenderedFile]]]]:
+    """Workers that render devices of ``job`` (:meth:`Workers.map` over (site, device) keys
+    gives :data:`Rendered` slices), and what gives the API payloads: both forked at once, the
+    payloads in a child of their own (:func:`netgen.core.forking.alongside`) so they are built
+    meanwhile. No workers, and the payloads built when asked, when ``count`` devices are too
+    few for ``job.jobs`` cores. The templates are compiled before the fork, and the parent
+    renders with the same environment."""
     if not worth_it(job.jobs, count):
-        yield None
+        yield None, job.payload_files
         return
     env = make_environment(job.session.registry.templates_root)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
@@ -71,15 +76,16 @@ def render_workers(job: RenderJob, count: int) -> Iterator[Workers | None]:
     def render(keys: list[tuple[str, str]]) -> list[Rendered]:
         return [job.render_device(env, devices[key]) for key in keys]
 
-    with forked_workers(render, job.jobs, side=job.payload_files) as workers:
-        yield workers
+    # the payloads' child first: it is forked before the pool starts its threads
+    with alongside(job.payload_files) as payloads, forked_workers(render, job.jobs) as workers:
+        yield workers, payloads
 
 
 class Workers:
     """A pool of forked workers for one task (see :func:`forked_workers`)."""
 
-    def __init__(self, pool: Any, jobs: int, side: Any) -> None:
-        self._pool, self._jobs, self._side = pool, jobs, side
+    def __init__(self, pool: Any, jobs: int) -> None:
+        self._pool, self._jobs = pool, jobs
 
     def map(self, items: list[Any]) -> Iterator[Any]:
         """The task applied to contiguous slices of ``items``, results in order; the slices
@@ -88,14 +94,8 @@ class Workers:
         slices = [items[i : i + size] for i in range(0, len(items), size)]
         return iter(self._pool.imap(_run_task, slices))
 
-    def side(self) -> Any:
-        """The side task's value (it was handed out first, so it overlaps everything)."""
-        assert self._side is not None, "no side task"
-        return self._side.get()
-
 
 _FORKED_TASK: Callable[[list[Any]], Any] | None = None
-_FORKED_SIDE: Callable[[], Any] | None = None
 
 
 def _run_task(items: list[Any]) -> Any:
@@ -104,28 +104,18 @@ def _run_task(items: list[Any]) -> Any:
         return _FORKED_TASK(items)
 
 
-def _run_side() -> Any:
-    assert _FORKED_SIDE is not None, "forked without a side task"
-    with paused_gc():
-        return _FORKED_SIDE()
-
-
 @contextmanager
-def forked_workers(
-    task: Callable[[list[Any]], Any], jobs: int, side: Callable[[], Any] | None = None
-) -> Iterator[Workers]:
+def forked_workers(task: Callable[[list[Any]], Any], jobs: int) -> Iterator[Workers]:
     """``jobs`` workers forked now, applying ``task`` to the slices :meth:`Workers.map` hands
-    out; ``side``, if given, runs once in one of them from the start. ``task`` and ``side``
-    are reached through the fork (never pickled): they may close over the parent's objects;
-    only slices and results cross a pipe."""
-    global _FORKED_TASK, _FORKED_SIDE
-    _FORKED_TASK, _FORKED_SIDE = task, side
+    out. ``task`` is reached through the fork (never pickled): it may close over the parent's
+    objects; only slices and results cross a pipe."""
+    global _FORKED_TASK
+    _FORKED_TASK = task
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            pending = pool.apply_async(_run_side) if side is not None else None
-            yield Workers(pool, jobs, pending)
+            yield Workers(pool, jobs)
     finally:
-        _FORKED_TASK = _FORKED_SIDE = None
+        _FORKED_TASK = None
 
 
 def map_forked(task: Callable[[list[Any]], Any], items: list[Any], jobs: int) -> Iterator[Any]:

@@ -27,11 +27,11 @@ from netgen.inventory.model import Device
 from netgen.plan.build import build_device_plan
 from netgen.plan.model import PlanInputs
 from netgen.plan.reveal import reveal_psks
+from netgen.plan.sources import SourceDigester
 from netgen.render.environment import RenderedFile, make_environment, render_with_digest
 from netgen.render.incremental import (
     NOTHING,
     Previous,
-    SourceDigests,
     device_key,
     previous_render,
 )
@@ -100,12 +100,12 @@ class RenderJob:
     source: Path | None = None
     count: int = 0  # files yielded so far (device files and payloads)
     jobs: int = 1  # worker processes (netgen.api.parallel)
-    _source_digests: SourceDigests = field(init=False)
+    _source_digests: SourceDigester = field(init=False)
     _digests: dict[tuple[str, str], str | None] = field(init=False, default_factory=dict)
     _env: SandboxedEnvironment | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self._source_digests = SourceDigests(self.inputs)
+        self._source_digests = SourceDigester(self.inputs)
 
     def digest(self, device: Device) -> str | None:
         """The device's source digest (None: an unknown vendor, planning reports it)."""
@@ -174,7 +174,7 @@ class RenderJob:
 
         The devices whose inputs did not change are read back from the previous output here
         (:meth:`settle`); the others are planned and rendered on ``jobs`` cores when there are
-        enough devices, and one worker builds the payloads meanwhile. Every device's errors are
+        enough devices, and a child builds the payloads meanwhile. Every device's errors are
         collected and raised together after the last one (writers stage their output, so
         nothing lands).
         """
@@ -182,7 +182,7 @@ class RenderJob:
         self.manifest_header["devices"] = digests  # complete once every file was yielded
         selection = selected_devices(self)
         diags: list[Diagnostic] = []
-        with render_workers(self, len(selection)) as workers, paused_gc():
+        with render_workers(self, len(selection)) as (workers, payloads), paused_gc():
             for done, (key, files, errors, digest) in enumerate(
                 self._settled(selection, workers), 1
             ):
@@ -194,10 +194,10 @@ class RenderJob:
                     yield from files
                 if self.progress:
                     self.progress(done, len(selection))
-            payloads = None if diags or workers is None else workers.side()
+            built = [] if diags else payloads()
         if diags:
             raise UserError(sort_diagnostics(diags))
-        for file in payloads or self.payload_files():
+        for file in built:
             self.count += 1
             yield file
 

@@ -40,23 +40,23 @@ def alongside(call: Callable[[], T]) -> Iterator[Callable[[], T]]:
         finally:
             os._exit(code)
     os.close(write)
-    state: dict[str, object] = {}
+    done = False
+    result: T
 
     def value() -> T:
-        if "done" not in state:
-            state["done"] = True
+        nonlocal done, result
+        if not done:
+            done = True
             with os.fdopen(read, "rb") as pipe:
                 data = pipe.read()
             _, status = os.waitpid(pid, 0)
-            state["value"] = (
-                pickle.loads(data) if os.waitstatus_to_exitcode(status) == 0 else call()
-            )
-        return state["value"]  # type: ignore[return-value]
+            result = pickle.loads(data) if os.waitstatus_to_exitcode(status) == 0 else call()
+        return result
 
     try:
         yield value
     finally:
-        if "done" not in state:
+        if not done:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             os.close(read)

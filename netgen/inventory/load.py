@@ -23,7 +23,6 @@ from netgen.inventory.directory import load_inventory_dir
 from netgen.inventory.model import Inventory
 from netgen.inventory.naming import Slot
 from netgen.inventory.resolve import resolve_inventory
-from netgen.inventory.rules import run_checks
 from netgen.inventory.schema import InventoryIn
 from netgen.vendors.registry import ChoiceProblem, Registry
 
@@ -40,27 +39,15 @@ class LoadedInventory:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def parse_inventory(
-    doc: LoadedDocument,
-    sticky: dict[Slot, str] | None = None,
-    registry: Registry | None = None,
-    extra_checks: list[Diagnostic] | None = None,
-) -> LoadedInventory:
-    """Validate a loaded document; raise :class:`UserError` with every error found (schema,
-    vendors and platform versions of ``registry``, Cloudflare's rules) in one pass."""
-    resolved = resolve_document(doc, sticky, registry, extra_checks)
-    return checked(resolved, run_checks(resolved.inventory, resolved.index))
-
-
 def resolve_document(
     doc: LoadedDocument,
     sticky: dict[Slot, str] | None = None,
     registry: Registry | None = None,
-    extra_checks: list[Diagnostic] | None = None,
 ) -> LoadedInventory:
-    """The first half of :func:`parse_inventory`: the schema (its errors raised with the
-    vendors' and the site files' problems) and the resolved model, not yet checked against
-    Cloudflare's rules; ``diagnostics`` holds the problems found so far, errors included."""
+    """Validate a loaded document against the schema (its errors raised together with the
+    vendors' and platform versions' of ``registry`` and the site files' problems) and resolve
+    it into the neutral model, not yet checked against Cloudflare's rules (:func:`checked`);
+    ``diagnostics`` holds the problems found so far, errors included."""
     index = doc.index
     data: Any = doc.data
     # errors of an inventory directory's site files: reported with everything found below
@@ -105,12 +92,12 @@ def resolve_document(
         sticky_names=sticky,
         vendor_defaults=vendor_defaults,
     )
-    return LoadedInventory(inv, index, doc.path, vendor_diags + list(extra_checks or []) + pending)
+    return LoadedInventory(inv, index, doc.path, vendor_diags + pending)
 
 
 def checked(resolved: LoadedInventory, rules: list[Diagnostic]) -> LoadedInventory:
-    """The second half of :func:`parse_inventory`: ``rules`` (what :func:`run_checks` found in
-    ``resolved``) added to what was found before, every error raised together."""
+    """A resolved inventory with ``rules`` (what :func:`netgen.inventory.rules.run_checks`
+    found in it) added to what was found before; every error raised together."""
     diags = rules + resolved.diagnostics
     if any(d.severity is Severity.ERROR for d in diags):
         raise UserError(sort_diagnostics(diags))

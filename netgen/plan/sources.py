@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from pathlib import Path
 from typing import Final
 
+from netgen import __version__
 from netgen.core.cache import fingerprint
 from netgen.inventory.model import Device
 from netgen.plan.model import PlanInputs
+from netgen.vendors.registry import Registry, VendorProfile
 
 # fields that only say where a value came from in the inventory (for diagnostics); a site's
 # other devices are not read by a device's plan
@@ -74,8 +77,8 @@ _NAMES: dict[type, tuple[str, ...]] = {}  # the hashed fields of each type (cach
 
 class SourceDigester:
     """The source digests of one run's devices (see the module docstring). What every device
-    shares (netgen, the product, the endpoints, the flags) is hashed once, and the route
-    texts every site shares are spelled out once."""
+    shares (netgen, the product, the endpoints, the flags) is hashed once, each vendor's
+    profile and templates once, and the route texts every site shares are spelled out once."""
 
     def __init__(self, inputs: PlanInputs) -> None:
         self._inputs = inputs
@@ -83,12 +86,19 @@ class SourceDigester:
         shared = (fingerprint(), inputs.allow_placeholders, inventory.product, inventory.endpoints)
         self._base = hashlib.sha256(_text(shared, {}).encode("utf-8", "surrogatepass") + b"\n")
         self._routes: dict[int, tuple[str, object]] = {}
+        self._vendors: dict[str, str] = {}
 
-    def __call__(self, device: Device, vendor_digest: str) -> str:
-        """The digest of ``device``'s plan inputs."""
+    def __call__(self, device: Device) -> str | None:
+        """The digest of ``device``'s plan inputs; None for a vendor the registry does not
+        know (planning the device reports it)."""
         inputs, allocation = self._inputs, self._inputs.allocation
+        vendor = inputs.registry.vendors.get(device.vendor)
+        if vendor is None:
+            return None
+        if vendor.id not in self._vendors:
+            self._vendors[vendor.id] = vendor_digest(inputs.registry, vendor)
         memo: dict[int, tuple[str, object]] = {}
-        parts: list[object] = [vendor_digest, inputs.sites[device.site], device]
+        parts: list[object] = [self._vendors[vendor.id], inputs.sites[device.site], device]
         for name in device.tunnels:
             assignment = allocation.assignments.get(name)
             entry = allocation.lock.tunnels.get(name)
@@ -104,3 +114,16 @@ class SourceDigester:
         digest = self._base.copy()
         digest.update(text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
+
+
+def vendor_digest(registry: Registry, vendor: VendorProfile) -> str:
+    """The vendor's profile and every template it can include (its own and the common ones)."""
+    h = hashlib.sha256(__version__.encode() + b"\0")
+    if vendor.path:
+        h.update(Path(vendor.path).read_bytes())
+    for directory in (registry.templates_root / vendor.id, registry.templates_root / "common"):
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                h.update(path.relative_to(registry.templates_root).as_posix().encode() + b"\0")
+                h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()

@@ -6,58 +6,18 @@ SourceDigester`) hashes exactly those, before any planning; MANIFEST.json record
 (``devices``). On the next render, a device whose digest is unchanged and whose files
 MANIFEST.json lists is neither planned nor rendered: its files are read back from the previous
 output after a SHA-256 check against MANIFEST.json (a hand edit makes the device render
-again, and is drift for ``--check``) and linked into the new one. Renders that reveal PSKs
+again, and is drift for ``--check``) and left where they are. Renders that reveal PSKs
 never skip (the plan holds placeholders, not PSKs).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netgen import __version__
-from netgen.inventory.model import Device
-from netgen.plan.model import PlanInputs
-from netgen.plan.sources import SourceDigester
 from netgen.render.output_dir import MANIFEST, read_nofollow
-from netgen.vendors.registry import Registry, VendorProfile
-
-
-def vendor_digest(registry: Registry, vendor: VendorProfile) -> str:
-    """The vendor's profile and every template it can include (its own and the common ones)."""
-    h = hashlib.sha256(__version__.encode() + b"\0")
-    if vendor.path:
-        h.update(Path(vendor.path).read_bytes())
-    for directory in (registry.templates_root / vendor.id, registry.templates_root / "common"):
-        for path in sorted(directory.rglob("*")):
-            if path.is_file():
-                h.update(path.relative_to(registry.templates_root).as_posix().encode() + b"\0")
-                h.update(path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-class SourceDigests:
-    """The source digests of one run's devices (:class:`netgen.plan.sources.SourceDigester`),
-    each vendor's digest computed once."""
-
-    def __init__(self, inputs: PlanInputs) -> None:
-        self._inputs = inputs
-        self._digest = SourceDigester(inputs)
-        self._vendors: dict[str, str] = {}
-
-    def __call__(self, device: Device) -> str | None:
-        """The device's digest; None for a vendor the registry does not know (planning the
-        device reports it)."""
-        registry = self._inputs.registry
-        vendor = registry.vendors.get(device.vendor)
-        if vendor is None:
-            return None
-        if vendor.id not in self._vendors:
-            self._vendors[vendor.id] = vendor_digest(registry, vendor)
-        return self._digest(device, self._vendors[vendor.id])
 
 
 def device_key(site: str, device: str) -> str:
