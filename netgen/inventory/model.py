@@ -93,6 +93,25 @@ class Tunnel:
     # paths of the layers that set each field, for precise positions: field -> path
     origins: tuple[tuple[str, PathKey], ...] = ()
 
+    def named(self, name: str) -> Tunnel:
+        """The same tunnel called ``name`` (what :func:`dataclasses.replace` gives, built
+        directly: generated names are given to tens of thousands of tunnels)."""
+        return Tunnel(
+            name,
+            self.site,
+            self.device,
+            self.wan,
+            self.endpoint,
+            self.settings,
+            self.pinned_address,
+            self.priority,
+            self.description,
+            self.generated,
+            self.psk_ref,
+            self.path,
+            self.origins,
+        )
+
     def origin(self, field: str) -> PathKey:
         """Path of the YAML node that set ``field`` (falls back to the tunnel itself)."""
         for name, path in self.origins:

@@ -7,7 +7,6 @@ Settings layers, most general first: inventory ``defaults``, site ``defaults``, 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network
@@ -295,7 +294,7 @@ class _Resolver:
             name = self.names.name(p.slot, t.site, p.prefix, p.numbers, t.path)
             if name is None:
                 continue  # NG304 (the allocator recorded it)
-            self.tunnels[name] = dataclasses.replace(t, name=name)
+            self.tunnels[name] = t.named(name)
             generated.setdefault(p.slot[0], []).append(name)
         return generated
 
