@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from netgen.api.editor import init_project, schema_text, split_inventory
+from netgen import api
 from netgen.cli.common import DebugOpt, JsonOpt, notify, run
 from netgen.cli.console import print_json, stderr, write_lines
 
@@ -25,7 +25,7 @@ def init(
 
     Example: netgen init wan/
     """
-    result = run(lambda: init_project(directory, force=force), as_json=as_json, debug=debug)
+    result = run(lambda: api.init_project(directory, force=force), as_json=as_json, debug=debug)
     if as_json:
         print_json(
             {
@@ -64,7 +64,7 @@ def split(
 
     Example: netgen split inventory.yaml wan/
     """
-    result = run(lambda: split_inventory(inventory, directory), as_json=as_json, debug=debug)
+    result = run(lambda: api.split_inventory(inventory, directory), as_json=as_json, debug=debug)
     if as_json:
         print_json(
             {
@@ -89,4 +89,4 @@ def schema() -> None:
 
     Example: netgen schema > netgen.schema.json
     """
-    write_lines(schema_text())
+    write_lines(api.schema_text())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from netgen import api
-from netgen.api.handoff import _meta
+from netgen.api.handoff_packets import _meta
 from netgen.api.revision import checkout
 from netgen.core.errors import UserError
 from netgen.inventory.directory import load_inventory_dir
