@@ -1,10 +1,5 @@
 """netgen: Cloudflare Magic WAN / Magic Transit tunnel planner and router config generator."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("netgen")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
+__version__ = "0.1.0"  # the package's version (pyproject.toml reads it from here)
 
 __all__ = ["__version__"]

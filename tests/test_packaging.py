@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import netgen
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,6 +34,10 @@ def test_wheel_ships_templates_and_vendors(tmp_path: Path) -> None:
     assert build.returncode == 0, build.stdout + build.stderr
     (wheel,) = tmp_path.glob("netgen-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    assert wheel.name.startswith(f"netgen-{netgen.__version__}-")
+    (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    lines = zipfile.ZipFile(wheel).read(metadata).decode().splitlines()
+    assert f"Version: {netgen.__version__}" in lines
     for vendor in sorted(p.stem for p in (ROOT / "vendors").glob("*.yaml")):
         assert f"netgen/_data/vendors/{vendor}.yaml" in names
         assert any(n.startswith(f"netgen/_data/templates/{vendor}/") for n in names)
