@@ -6,7 +6,9 @@ instead of receiving a copy. The parent hands out contiguous slices of the sorte
 and takes the results back, device by device, in the same order (``imap``), so files,
 MANIFEST.json and the order of diagnostics are the same as with one core. A device's errors
 come back with it; the caller raises them all together after the last device. A render's
-API payloads are built meanwhile in a child of their own.
+API payloads are built meanwhile in a child of their own, forked when the run starts; the
+workers are forked once the devices that need rendering are known, and only if there are
+enough of them.
 
 Reading an unchanged device back (digest, comparison, file reads) stays in the parent: a
 worker is slower at it than the parent, since each object it touches costs it a copied page,
@@ -34,6 +36,7 @@ from netgen.render.environment import RenderedFile, make_environment
 
 if TYPE_CHECKING:
     from netgen.api.render_run import RenderJob
+    from netgen.inventory.model import Device
 
 SLICES_PER_WORKER = 8
 MIN_DEVICES = 64  # below this, forking costs more than it saves
@@ -55,30 +58,39 @@ Rendered = tuple[tuple[str, str], list[RenderedFile], list[Diagnostic], str | No
 
 
 @contextmanager
-def render_workers(
-    job: RenderJob, count: int
-) -> Iterator[tuple[Workers | None, Callable[[], list[RenderedFile]]]]:
-    """Workers that render devices of ``job`` (:meth:`Workers.map` over (site, device) keys
-    gives :data:`Rendered` slices), and what gives the API payloads: both forked at once, the
-    payloads in a child of their own (:func:`netgen.core.forking.alongside`) so they are built
-    meanwhile. No workers, and the payloads built when asked, when ``count`` devices are too
-    few for ``job.jobs`` cores. The templates are compiled before the fork, and the parent
-    renders with the same environment."""
+def payloads_alongside(job: RenderJob, count: int) -> Iterator[Callable[[], list[RenderedFile]]]:
+    """What gives the API payloads of ``job``: built from now on in a child of their own
+    (:func:`netgen.core.forking.alongside`) when ``count`` selected devices are enough for
+    ``job.jobs`` cores, else built when asked."""
     if not worth_it(job.jobs, count):
-        yield None, job.payload_files
+        yield job.payload_files
+        return
+    with alongside(job.payload_files) as payloads:
+        yield payloads
+
+
+@contextmanager
+def render_workers(job: RenderJob, devices: list[Device]) -> Iterator[Workers | None]:
+    """Workers that render ``devices`` of ``job`` (:meth:`Workers.map` over their (site,
+    device) keys gives :data:`Rendered` slices); None when they are too few for
+    ``job.jobs`` cores (a one-site change renders in the parent, which compiles only the
+    templates it uses). Forked once the devices to render are known, after the payloads'
+    child and before any pool thread; the templates are compiled before the fork, and the
+    parent renders with the same environment."""
+    if not worth_it(job.jobs, len(devices)):
+        yield None
         return
     env = make_environment(job.session.registry.templates_root)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
         env.get_template(name)  # compiled once, before the fork: every worker inherits it
     job.use_environment(env)
-    devices = {(d.site, d.name): d for d in job.inputs.inventory.devices()}
+    by_key = {(d.site, d.name): d for d in devices}
 
     def render(keys: list[tuple[str, str]]) -> list[Rendered]:
-        return [job.render_device(env, devices[key]) for key in keys]
+        return [job.render_device(env, by_key[key]) for key in keys]
 
-    # the payloads' child first: it is forked before the pool starts its threads
-    with alongside(job.payload_files) as payloads, forked_workers(render, job.jobs) as workers:
-        yield workers, payloads
+    with forked_workers(render, job.jobs) as workers:
+        yield workers
 
 
 class Workers:

@@ -14,7 +14,12 @@ from typing import Any
 from jinja2.sandbox import SandboxedEnvironment
 
 from netgen import __version__
-from netgen.api.parallel import Rendered, Workers, render_workers, selected_devices
+from netgen.api.parallel import (
+    Rendered,
+    payloads_alongside,
+    render_workers,
+    selected_devices,
+)
 from netgen.api.session import (
     Session,
     plan_inputs,
@@ -182,10 +187,8 @@ class RenderJob:
         self.manifest_header["devices"] = digests  # complete once every file was yielded
         selection = selected_devices(self)
         diags: list[Diagnostic] = []
-        with render_workers(self, len(selection)) as (workers, payloads), paused_gc():
-            for done, (key, files, errors, digest) in enumerate(
-                self._settled(selection, workers), 1
-            ):
+        with payloads_alongside(self, len(selection)) as payloads, paused_gc():
+            for done, (key, files, errors, digest) in enumerate(self._settled(selection), 1):
                 if digest is not None:
                     digests[device_key(*key)] = digest
                 diags += errors
@@ -201,27 +204,27 @@ class RenderJob:
             self.count += 1
             yield file
 
-    def _settled(
-        self, selection: list[tuple[str, str]], workers: Workers | None
-    ) -> Iterator[Rendered]:
+    def _settled(self, selection: list[tuple[str, str]]) -> Iterator[Rendered]:
         """Each selected device settled, in order: those whose digest is the recorded one
-        read back here (or rendered here after a hand edit), the others rendered by the
-        workers (known before any is rendered, so they are handed out at once)."""
+        read back here (or rendered here after a hand edit), the others rendered by workers
+        forked for them when there are enough (known before any is rendered, so they are
+        handed out at once), else here."""
         devices = {(d.site, d.name): d for d in self.inputs.inventory.devices()}
         kept = {key for key in selection if self._reusable(devices[key]) is not None}
         fresh = [key for key in selection if key not in kept]
-        rendered: Iterator[Rendered] = (
-            itertools.chain.from_iterable(workers.map(fresh))
-            if workers is not None and fresh
-            else (self.render_device(self._environment(), devices[key]) for key in fresh)
-        )
-        for key in selection:
-            if key in kept:
-                yield self.settle(devices[key])
-            else:
-                done = next(rendered)
-                assert done[0] == key, "devices came back out of order"
-                yield done
+        with render_workers(self, [devices[key] for key in fresh]) as workers:
+            rendered: Iterator[Rendered] = (
+                itertools.chain.from_iterable(workers.map(fresh))
+                if workers is not None
+                else (self.render_device(self._environment(), devices[key]) for key in fresh)
+            )
+            for key in selection:
+                if key in kept:
+                    yield self.settle(devices[key])
+                else:
+                    done = next(rendered)
+                    assert done[0] == key, "devices came back out of order"
+                    yield done
 
 
 def _read_back(source: Path, entries: list[dict[str, Any]]) -> list[RenderedFile] | None:

@@ -81,6 +81,37 @@ def test_a_hand_edit_is_drift_and_the_next_render_repairs_it(
     assert _tree(out) == before
 
 
+def test_workers_are_forked_only_when_enough_devices_need_rendering(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold render forks its workers; after a one-site edit the one device that changed is
+    rendered in the parent (no pool, no templates compiled for nothing), and the output is
+    still the fresh serial render's."""
+    monkeypatch.setattr(parallel, "MIN_DEVICES", 2)
+    forks: list[int] = []
+    real = parallel.forked_workers
+
+    def counted(task: Any, jobs: int) -> Any:
+        forks.append(jobs)
+        return real(task, jobs)
+
+    monkeypatch.setattr(parallel, "forked_workers", counted)
+    out = tmp_path / "out"
+    api.render(fleet, out, jobs=2)
+    assert forks == [2]
+    inv = yaml.safe_load(fleet.read_text())
+    inv["sites"][5].setdefault("defaults", {})["mtu"] = 1380
+    fleet.write_text(yaml.safe_dump(inv, sort_keys=False))
+    api.render(fleet, out, jobs=2)
+    assert forks == [2]
+    inv["sites"][6]["lan_prefixes"] = ["10.250.0.0/24"]  # every other site's routes change
+    fleet.write_text(yaml.safe_dump(inv, sort_keys=False))
+    api.render(fleet, out, jobs=2)
+    assert forks == [2, 2]
+    api.render(fleet, tmp_path / "fresh", jobs=1, cache=False)
+    assert _tree(out) == _tree(tmp_path / "fresh")
+
+
 def test_parallel_render_is_byte_identical(
     fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
