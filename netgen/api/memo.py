@@ -23,11 +23,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netgen.api.parallel import map_forked, worth_it
+from netgen.core import limits
 from netgen.core.cache import Cache, cache_key, open_cache
 from netgen.core.errors import Diagnostic, Position, Severity, UserError, sort_diagnostics
 from netgen.core.files import inventory_home
@@ -45,16 +46,20 @@ def inventory_files(inventory: Path) -> list[Path]:
     return [inventory]
 
 
-def _file_part(path: Path) -> bytes:
+def _file_part(path: Path, limit: int) -> tuple[bytes, bytes | None]:
     """A file's identity for a key: its name, what a symlink points to, and its bytes (or
-    that it is absent or unreadable, which the command itself reports)."""
+    that it is absent or unreadable, which the command itself reports); and the bytes, for
+    the command to use. Read as the loaders read it, at most ``limit + 1`` bytes: a larger
+    file (or ``/dev/zero``) fails the command with NG107, and failures are never remembered."""
     out = str(path).encode("utf-8", "surrogatepass") + b"\0"
     if path.is_symlink():
         out += b"link:" + os.fsencode(os.readlink(path)) + b"\0"
     try:
-        return out + hashlib.sha256(path.read_bytes()).digest()
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
     except OSError as exc:
-        return out + f"unreadable:{exc.errno}".encode()
+        return out + f"unreadable:{exc.errno}".encode(), None
+    return out + hashlib.sha256(data).digest(), data
 
 
 def _stat(path: Path) -> tuple[int, ...] | None:
@@ -69,17 +74,22 @@ def _stat(path: Path) -> tuple[int, ...] | None:
 @dataclass(frozen=True)
 class Inputs:
     """The files a command reads (the inventory's, then the lock) as they were when looked at:
-    their stat to notice a change cheaply, their content parts for the key."""
+    their stat to notice a change cheaply, their content parts for the key, and their bytes
+    (``contents``, handed to the command once: :meth:`Memo.contents`)."""
 
     files: tuple[Path, ...]
     stats: tuple[tuple[int, ...] | None, ...]
     parts: tuple[bytes, ...]
+    contents: dict[Path, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, inventory: Path) -> Inputs:
         files = (*inventory_files(inventory), lock_path_for(inventory))
         stats = tuple(_stat(p) for p in files)
-        return cls(files, stats, tuple(_file_part(p) for p in files))
+        sizes = [limits.MAX_DOCUMENT_BYTES] * (len(files) - 1) + [limits.MAX_LOCK_BYTES]
+        read = [_file_part(p, limit) for p, limit in zip(files, sizes, strict=True)]
+        contents = {p: data for p, (_, data) in zip(files, read, strict=True) if data is not None}
+        return cls(files, stats, tuple(part for part, _ in read), contents)
 
     def changed(self, inventory: Path) -> set[Path] | None:
         """The files whose stat differs now (None: the set of files itself changed)."""
@@ -93,7 +103,7 @@ class Inputs:
         return Inputs(
             self.files,
             (*self.stats[:-1], _stat(lock)),
-            (*self.parts[:-1], _file_part(lock)),
+            (*self.parts[:-1], _file_part(lock, limits.MAX_LOCK_BYTES)[0]),
         )
 
 
@@ -120,6 +130,16 @@ class Memo:
         if self.inputs is None:
             return ""
         return inputs_key(self.inventory, self.kind, self.options, self.inputs)
+
+    def contents(self) -> dict[Path, bytes]:
+        """The bytes the key was computed from, by file, handed over once (empty after, and
+        with the cache off): the command reads them instead of the disk, so what it remembers
+        was computed from exactly the bytes of its key, and no file is read twice."""
+        if self.inputs is None:
+            return {}
+        taken = dict(self.inputs.contents)
+        self.inputs.contents.clear()
+        return taken
 
     def recall(self) -> Any | None:
         return None if self.inputs is None else self.cache.get(self.kind, self.name, self.key)

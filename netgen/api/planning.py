@@ -48,7 +48,7 @@ def validate(inventory: str | Path, *, cache: bool | None = None, jobs: int = 1)
     found = _recall_validate(memo)
     if found is not None:
         return found
-    session = open_session(inventory, cache=cache, jobs=jobs)
+    session = open_session(inventory, cache=cache, jobs=jobs, known=memo.contents())
     inputs = plan_inputs(session, allow_placeholders=True)
     check_plans(inputs, memo.cache, memo.name, jobs)
     inv = session.loaded.inventory

@@ -131,8 +131,9 @@ def _render(
     memo = _render_memo(Path(inventory), target, options, psks)
     if memo is not None and (hit := _recall_render(memo, target, check, notify)) is not None:
         return hit
+    known = memo.contents() if memo is not None else {}
     result = _render_fresh(
-        inventory, target, psks, options, check=check, force=force, notify=notify
+        inventory, target, psks, options, check=check, force=force, notify=notify, known=known
     )
     if memo is not None and not result.drift:
         manifest = next((e["sha256"] for e in result.entries if e["path"] == MANIFEST), None)
@@ -187,8 +188,9 @@ def _render_fresh(
     check: bool,
     force: bool,
     notify: Notify | None,
+    known: dict[Path, bytes] | None = None,
 ) -> RenderResult:
-    session = open_session(inventory, cache=options["cache"], jobs=options["jobs"])
+    session = open_session(inventory, cache=options["cache"], jobs=options["jobs"], known=known)
     options = {k: v for k, v in options.items() if k != "cache"}
     if options["reveal_secrets"] and psks is None:
         psks, secret_diags = resolve_secrets(session)

@@ -73,11 +73,14 @@ def open_session(
     registry: Registry | None = None,
     cache: bool | None = None,
     jobs: int = 1,
+    known: dict[Path, bytes] | None = None,
 ) -> Session:
     """Load, validate and allocate. Raises UserError listing every error.
 
     Inventory files parsed before are read from the cache beside the lock unless ``cache``
-    is False or ``NETGEN_NO_CACHE`` is set (:mod:`netgen.core.document_cache`).
+    is False or ``NETGEN_NO_CACHE`` is set (:mod:`netgen.core.document_cache`). Files whose
+    bytes are ``known`` (read for a remembered result's key, :meth:`netgen.api.memo.Memo.
+    contents`) are taken from there instead of read again.
 
     The cyclic garbage collector is paused throughout: loading builds millions of objects
     that all survive, and every collection would scan them again (more than half the time of
@@ -88,9 +91,11 @@ def open_session(
     path = Path(inventory)
     lock_path = lock_path_for(path)
     with paused_gc():
-        doc = load_inventory_document(path, open_cache(inventory_home(path), cache))
-        lock = load_lock(lock_path)
-        on_disk = file_digest(lock_path)
+        known = known or {}
+        lock_bytes = known.pop(lock_path, None)
+        doc = load_inventory_document(path, open_cache(inventory_home(path), cache), known)
+        lock = load_lock(lock_path, lock_bytes)
+        on_disk = file_digest(lock_path) if lock_bytes is None else digest_bytes(lock_bytes)
         reg = registry or load_registry()
         resolved = resolve_document(doc, sticky_names(lock), reg)
         loaded, alloc = _checked_and_allocated(resolved, lock, prune, jobs)

@@ -27,7 +27,7 @@ from netgen.core.documents import (
     load_yaml_text,
     read_bytes,
 )
-from netgen.core.limits import _utf8
+from netgen.core.limits import _utf8, check_size
 
 _KIND = "documents"
 
@@ -50,8 +50,9 @@ class DocumentCache:
     """The parses of one inventory's files (see the module docstring); :meth:`save` once
     loading is done."""
 
-    def __init__(self, cache: Cache, name: str) -> None:
+    def __init__(self, cache: Cache, name: str, known: dict[Path, bytes] | None = None) -> None:
         self._cache = cache
+        self._known = known if known is not None else {}
         self._name = name
         self._key = cache_key(_KIND) if cache.root is not None else ""
         found = cache.get(_KIND, name, self._key) if cache.root is not None else None
@@ -59,8 +60,14 @@ class DocumentCache:
         self._new: dict[str, list[Any]] = {}
 
     def load(self, path: Path) -> LoadedDocument:
-        """The file's document: the cached parse if its bytes are unchanged, else parsed."""
-        raw = read_bytes(path)
+        """The file's document: the cached parse if its bytes are unchanged, else parsed. Bytes
+        the command already read (``known``: what its result is remembered under) are used
+        instead of reading the file again, under the same size limit."""
+        raw = self._known.pop(path, None)
+        if raw is None:
+            raw = read_bytes(path)
+        else:
+            check_size(raw, str(path))
         digest = digest_bytes(raw)
         file = str(path)
         hit = self._old.get(file)

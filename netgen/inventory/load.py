@@ -113,14 +113,17 @@ def _shown_version(version: object) -> str:
     return repr(version)
 
 
-def load_inventory_document(path: Path, cache: Cache = DISABLED) -> LoadedDocument:
+def load_inventory_document(
+    path: Path, cache: Cache = DISABLED, known: dict[Path, bytes] | None = None
+) -> LoadedDocument:
     """Read the inventory: a YAML file, or a directory of netgen.yaml and sites/*.yaml
     (:mod:`netgen.inventory.directory`); positions kept for diagnostics. With ``cache``,
     files whose bytes did not change since they were last parsed are not parsed again
-    (:mod:`netgen.core.document_cache`)."""
+    (:mod:`netgen.core.document_cache`), and files whose bytes are ``known`` (read for the
+    cache's key) are not read again."""
     if cache.root is None:
         return load_inventory_dir(path) if path.is_dir() else load_yaml_file(path)
-    documents = DocumentCache(cache, str(path.resolve()))
+    documents = DocumentCache(cache, str(path.resolve()), known)
     doc = load_inventory_dir(path, documents.load) if path.is_dir() else documents.load(path)
     documents.save()
     return doc

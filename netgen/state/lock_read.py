@@ -333,13 +333,18 @@ def _pair(match: re.Match[str]) -> str:
 # -- the one entry point: canonical fast path, YAML + schema otherwise -------------------------
 
 
-def load_lock(path: Path) -> LockFile:
-    """Read a lock file; a missing file is an empty lock. Errors are NG402 with positions; a
-    symlink that leads nowhere is NG904, never an empty lock."""
+def load_lock(path: Path, known: bytes | None = None) -> LockFile:
+    """Read a lock file (or take its bytes, ``known``, as read already); a missing file is an
+    empty lock. Errors are NG402 with positions; a symlink that leads nowhere is NG904, never
+    an empty lock."""
     state_target(path, "the lock file")
-    if not path.exists():
+    if known is not None:
+        check_size(known, str(path), MAX_LOCK_BYTES)
+        raw = known
+    elif not path.exists():
         return LockFile()
-    raw = read_bytes(path, MAX_LOCK_BYTES)
+    else:
+        raw = read_bytes(path, MAX_LOCK_BYTES)
     check_complete(raw, str(path))
     return _read(raw, str(path), canonical_first=True)
 

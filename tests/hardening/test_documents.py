@@ -496,3 +496,43 @@ def test_import_from_an_endless_stdin_is_ng107(tmp_path: Path) -> None:
         )
     assert run.returncode == 1, run.stderr[-2000:]
     assert "NG107" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("which", ["site file", "inventory file", "lock"])
+@pytest.mark.parametrize("command", ["validate", "render"])
+def test_an_endless_input_file_is_ng107_with_the_cache_on(
+    tmp_path: Path, which: str, command: str
+) -> None:
+    """The cache's input digests read a file as the loaders do, never more than the limit:
+    /dev/zero in place of an inventory file is NG107 (the lock: NG904, a state file must be a
+    regular file), not a MemoryError."""
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    path = write_inventory(tmp_path / "plan", SCENARIOS["mixed"]("cisco_iosxe", None))
+    if which == "site file":
+        split = api.split_inventory(path, tmp_path / "tree")
+        path = split.directory
+        victim = next((path / "sites").glob("*.yaml"))
+    else:
+        victim = path if which == "inventory file" else path.with_name("netgen.lock.yaml")
+    victim.unlink()
+    victim.symlink_to("/dev/zero")
+
+    def limit_memory() -> None:  # a regression is then a MemoryError, not a swap storm
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    args = [str(path)] if command == "validate" else [str(path), "-o", str(tmp_path / "out")]
+    run = subprocess.run(
+        [sys.executable, "-m", "netgen", command, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "NETGEN_NO_CACHE": ""},
+        preexec_fn=limit_memory,
+    )
+    assert run.returncode == 1, run.stderr[-2000:]
+    code = "NG904" if which == "lock" else "NG107"
+    assert code in run.stderr and "internal error" not in run.stderr

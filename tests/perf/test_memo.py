@@ -19,7 +19,9 @@ from netgen.api import memo as memo_mod
 from netgen.api import planning, rendering
 from netgen.api.session import Session
 from netgen.core import cache as cache_mod
+from netgen.core import document_cache
 from netgen.core.errors import UserError
+from netgen.state import lock_read
 from tests.perf.test_incremental_parallel import _fleet, _tree
 
 
@@ -289,3 +291,48 @@ def test_an_edit_while_netgen_runs_is_never_remembered(
         api.render(fleet, out, check=command == "check")
     for kind in ("validate", "render"):
         assert not list((fleet.parent / ".netgen-cache" / kind).glob("*.json"))
+
+
+@pytest.mark.parametrize("command", ["validate", "render"])
+def test_the_session_uses_the_bytes_the_key_was_computed_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """With the cache on, the inventory's files and the lock are read once, for the key, and
+    the session works on those very bytes: an edit that lands after the key was computed is
+    not seen by this run (which then remembers nothing), and the next run sees it."""
+    fleet = api.split_inventory(_fleet(tmp_path / "plan", 6), tmp_path / "tree").directory
+    out = tmp_path / "out"
+    site = fleet / "sites" / "s003.yaml"
+
+    def refuse(path: Path, *args: Any) -> bytes:
+        raise AssertionError(f"{path} read a second time")
+
+    monkeypatch.setattr(document_cache, "read_bytes", refuse)
+    monkeypatch.setattr(lock_read, "read_bytes", refuse)
+    real_of = memo_mod.Inputs.of
+
+    def edited_after_the_key(inventory: Path) -> memo_mod.Inputs:
+        inputs = real_of(inventory)
+        text = site.read_text()
+        site.write_text(text.replace("name: s003\n", "name: s003\ndefaults: {mtu: 1280}\n", 1))
+        return inputs
+
+    monkeypatch.setattr(memo_mod.Inputs, "of", staticmethod(edited_after_the_key))
+
+    def run() -> Any:
+        if command == "validate":
+            return api.validate(fleet)
+        return api.render(fleet, out, allow_placeholders=True)
+
+    first = run()
+    monkeypatch.setattr(memo_mod.Inputs, "of", staticmethod(real_of))
+    if command == "render":
+        assert b"1280" not in b"".join(p.read_bytes() for p in (out / "sites" / "s003").iterdir())
+    opened = Opened(monkeypatch)
+    second = run()
+    assert opened.count == 1  # the first run remembered nothing
+    if command == "render":
+        assert b"1280" in b"".join(p.read_bytes() for p in (out / "sites" / "s003").iterdir())
+    else:
+        assert second == first  # the same counts and warnings: an MTU changes neither
+    assert run() is not None and opened.count == 1  # now remembered
