@@ -10,8 +10,9 @@ and stay bounded: one entry per named thing (a file, an output directory), overw
 its inputs change.
 
 The directory holds its own ``.gitignore`` (``*``) and a ``CACHEDIR.TAG``, so git and backup
-tools leave it out wherever the inventory lives. Entries are plain JSON, never pickles: a
-cache directory planted in a repository can at worst cost a miss, never run code.
+tools leave it out wherever the inventory lives. Entries are plain JSON, never pickles, and
+are read only as the regular files of bounded size netgen writes: a cache directory planted in
+a repository can at worst cost a miss, never run code, hang on a FIFO or fill memory.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,8 @@ from netgen import __version__
 from netgen.core.resources import data_dir
 
 CACHE_DIR: Final = ".netgen-cache"
+# far above any entry netgen writes (the documents of a 40,000-device inventory: about 14 MB)
+MAX_ENTRY_BYTES: Final = 1 << 30
 NO_CACHE_ENV: Final = "NETGEN_NO_CACHE"
 _GITIGNORE = "# netgen's cache: safe to delete, never commit it\n*\n"
 _TAG = (
@@ -81,9 +85,10 @@ class Cache:
         """The value stored for ``name`` if it was made for ``key``, else None."""
         if self.root is None:
             return None
+        data = _read_entry(self._path(kind, name))
         try:
-            entry = json.loads(self._path(kind, name).read_bytes())
-        except (OSError, ValueError):
+            entry = json.loads(data) if data is not None else None
+        except ValueError:
             return None
         if not isinstance(entry, dict) or entry.get("key") != key:
             return None
@@ -120,6 +125,28 @@ class Cache:
             (self.root / "CACHEDIR.TAG").write_text(_TAG)
             (self.root / ".gitignore").write_text(_GITIGNORE)
         directory.mkdir(parents=True, exist_ok=True)
+
+
+def _read_entry(path: Path) -> bytes | None:
+    """An entry's bytes, if it is what netgen writes: a regular file (not a symlink, FIFO or
+    device: opened without following or blocking, then checked) of at most
+    :data:`MAX_ENTRY_BYTES`. Anything else is a miss, so a planted entry can cost neither a
+    hang nor the memory it would take to read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_ENTRY_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) <= MAX_ENTRY_BYTES else None
 
 
 DISABLED: Final = Cache(None)

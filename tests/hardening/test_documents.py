@@ -536,3 +536,44 @@ def test_an_endless_input_file_is_ng107_with_the_cache_on(
     assert run.returncode == 1, run.stderr[-2000:]
     code = "NG904" if which == "lock" else "NG107"
     assert code in run.stderr and "internal error" not in run.stderr
+
+
+@pytest.mark.parametrize("planted", ["dev-zero link", "fifo", "huge file"])
+def test_a_planted_cache_entry_is_a_miss(tmp_path: Path, planted: str) -> None:
+    """A cache entry is a regular file netgen wrote: a symlink (to /dev/zero), a FIFO or a
+    file larger than any entry can be costs a miss, never a hang or a MemoryError."""
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    path = write_inventory(tmp_path / "plan", SCENARIOS["mixed"]("cisco_iosxe", None))
+    command = [sys.executable, "-m", "netgen", "validate", str(path)]
+    env = {**os.environ, "NETGEN_NO_CACHE": ""}
+    first = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    entries = sorted((path.parent / ".netgen-cache").rglob("*.json"))
+    assert len(entries) >= 2  # the documents and the validate result at least
+    for entry in entries:
+        entry.unlink()
+        if planted == "dev-zero link":
+            entry.symlink_to("/dev/zero")
+        elif planted == "fifo":
+            os.mkfifo(entry)
+        else:
+            with entry.open("wb") as fh:
+                fh.truncate(3 << 30)  # sparse: 3 GiB of zeros, more than the child may hold
+
+    def limit_memory() -> None:  # a regression is then a MemoryError, not a swap storm
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    again = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        preexec_fn=limit_memory,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout == first.stdout
