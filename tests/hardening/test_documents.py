@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -476,13 +477,14 @@ def test_dev_zero_as_a_psk_file_is_ng703_not_memory_error(tmp_path: Path) -> Non
     assert run.stdout.split() == ["NG703!"]
 
 
+def _limit_memory() -> None:
+    """In a child about to run netgen: 2 GiB of address space, so a read without bound is a
+    MemoryError, not a swap storm."""
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
 def test_import_from_an_endless_stdin_is_ng107(tmp_path: Path) -> None:
     path = write_inventory(tmp_path, SCENARIOS["mixed"]("cisco_iosxe", None))
-
-    def limit_memory() -> None:  # a regression is then a MemoryError, not a swap storm
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
     with open("/dev/zero", "rb") as zero:
         run = subprocess.run(
@@ -492,7 +494,7 @@ def test_import_from_an_endless_stdin_is_ng107(tmp_path: Path) -> None:
             text=True,
             cwd=ROOT,
             timeout=120,
-            preexec_fn=limit_memory,
+            preexec_fn=_limit_memory,
         )
     assert run.returncode == 1, run.stderr[-2000:]
     assert "NG107" in run.stderr and "Traceback" not in run.stderr
@@ -518,11 +520,6 @@ def test_an_endless_input_file_is_ng107_with_the_cache_on(
     victim.unlink()
     victim.symlink_to("/dev/zero")
 
-    def limit_memory() -> None:  # a regression is then a MemoryError, not a swap storm
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
     args = [str(path)] if command == "validate" else [str(path), "-o", str(tmp_path / "out")]
     run = subprocess.run(
         [sys.executable, "-m", "netgen", command, *args],
@@ -531,7 +528,7 @@ def test_an_endless_input_file_is_ng107_with_the_cache_on(
         cwd=ROOT,
         timeout=120,
         env={**os.environ, "NETGEN_NO_CACHE": ""},
-        preexec_fn=limit_memory,
+        preexec_fn=_limit_memory,
     )
     assert run.returncode == 1, run.stderr[-2000:]
     code = "NG904" if which == "lock" else "NG107"
@@ -561,11 +558,6 @@ def test_a_planted_cache_entry_is_a_miss(tmp_path: Path, planted: str) -> None:
             with entry.open("wb") as fh:
                 fh.truncate(3 << 30)  # sparse: 3 GiB of zeros, more than the child may hold
 
-    def limit_memory() -> None:  # a regression is then a MemoryError, not a swap storm
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
     again = subprocess.run(
         command,
         capture_output=True,
@@ -573,7 +565,7 @@ def test_a_planted_cache_entry_is_a_miss(tmp_path: Path, planted: str) -> None:
         cwd=ROOT,
         env=env,
         timeout=60,
-        preexec_fn=limit_memory,
+        preexec_fn=_limit_memory,
     )
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stdout == first.stdout
