@@ -131,12 +131,12 @@ class RenderJob:
         except UserError as exc:
             return key, [], list(exc.diagnostics), digest
 
-    def settle(self, device: Device) -> Rendered:
-        """One device's files: read back from the previous render when its source digest is
-        the one recorded there and its files are still exactly what MANIFEST.json says (a
-        hand edit shows as a mismatch), else planned and rendered here."""
-        entries = self._reusable(device)
-        found = _read_back(self.source, entries) if entries and self.source else None
+    def settle(self, device: Device, entries: list[dict[str, Any]]) -> Rendered:
+        """One device whose source digest is the one recorded in the previous render (its
+        MANIFEST ``entries``, :meth:`_reusable`): its files read back if they are still
+        exactly what MANIFEST.json says (a hand edit shows as a mismatch), else planned and
+        rendered here."""
+        found = _read_back(self.source, entries) if self.source else None
         if found is not None:
             return (device.site, device.name), found, [], self.digest(device)
         return self.render_device(self._environment(), device)
@@ -210,7 +210,11 @@ class RenderJob:
         forked for them when there are enough (known before any is rendered, so they are
         handed out at once), else here."""
         devices = {(d.site, d.name): d for d in self.inputs.inventory.devices()}
-        kept = {key for key in selection if self._reusable(devices[key]) is not None}
+        kept = {
+            key: entries
+            for key in selection
+            if (entries := self._reusable(devices[key])) is not None
+        }
         fresh = [key for key in selection if key not in kept]
         with render_workers(self, [devices[key] for key in fresh]) as workers:
             rendered: Iterator[Rendered] = (
@@ -220,7 +224,7 @@ class RenderJob:
             )
             for key in selection:
                 if key in kept:
-                    yield self.settle(devices[key])
+                    yield self.settle(devices[key], kept[key])
                 else:
                     done = next(rendered)
                     assert done[0] == key, "devices came back out of order"

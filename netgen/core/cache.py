@@ -21,13 +21,13 @@ import functools
 import hashlib
 import json
 import os
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from netgen import __version__
+from netgen.core.files import read_regular_file
 from netgen.core.resources import data_dir
 
 CACHE_DIR: Final = ".netgen-cache"
@@ -129,24 +129,12 @@ class Cache:
 
 def _read_entry(path: Path) -> bytes | None:
     """An entry's bytes, if it is what netgen writes: a regular file (not a symlink, FIFO or
-    device: opened without following or blocking, then checked) of at most
-    :data:`MAX_ENTRY_BYTES`. Anything else is a miss, so a planted entry can cost neither a
-    hang nor the memory it would take to read."""
+    device) of at most :data:`MAX_ENTRY_BYTES`. Anything else is a miss, so a planted entry
+    can cost neither a hang nor the memory it would take to read."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+        return read_regular_file(path, MAX_ENTRY_BYTES, follow=False)
+    except (OSError, ValueError):
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_ENTRY_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return data if len(data) <= MAX_ENTRY_BYTES else None
 
 
 DISABLED: Final = Cache(None)

@@ -19,6 +19,7 @@ import os
 import re
 import secrets as _random
 import signal
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -295,3 +296,34 @@ def fsync_dir(directory: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class FileTooLargeError(ValueError):
+    """:func:`read_regular_file`: the file holds more than the limit."""
+
+
+def read_regular_file(path: Path, limit: int, *, follow: bool = True) -> bytes:
+    """The bytes of ``path``, which must be a regular file of at most ``limit`` bytes. It is
+    opened without blocking (and, unless ``follow``, without following a symlink), and a
+    FIFO, device or directory is refused before anything is read; a file larger than
+    ``limit`` by its size is refused unread, one that grew while read after ``limit + 1``
+    bytes (so ``/dev/zero`` or a wrong path costs nothing). Raises ValueError
+    (:class:`FileTooLargeError` for the size) saying what the file is, never what it holds;
+    OSError passes."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    fd = os.open(path, flags if follow else flags | os.O_NOFOLLOW)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            mode = st.st_mode
+            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else ""
+            raise ValueError(f"{kind or 'a device'}, not a regular file")
+        data = b""
+        if st.st_size <= limit:
+            while len(data) <= limit and (chunk := os.read(fd, limit + 1 - len(data))):
+                data += chunk
+    finally:
+        os.close(fd)
+    if st.st_size > limit or len(data) > limit:
+        raise FileTooLargeError(f"larger than {limit} bytes")
+    return data

@@ -30,7 +30,13 @@ import yaml
 
 from netgen.core.documents import PositionIndex, load_yaml_text, read_bytes
 from netgen.core.errors import Diagnostic, Position, Severity, UserError, shown
-from netgen.core.files import inventory_home, replace_file, state_target
+from netgen.core.files import (
+    FileTooLargeError,
+    inventory_home,
+    read_regular_file,
+    replace_file,
+    state_target,
+)
 from netgen.inventory.model import Inventory, Tunnel
 
 STORE_NAME: Final = "netgen.secrets.yaml"
@@ -318,21 +324,10 @@ def _read_psk_file(path: Path, limit: int = 4096) -> str:
     directory (opened without blocking, then refused), more than ``limit`` bytes (so
     ``/dev/zero`` or a wrong path costs nothing), text that is not UTF-8. OSError passes.
     """
-    import os  # descriptor-level flags, needed only here
-
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else ""
-            raise ValueError(f"{kind or 'a device'}, not a regular file")
-        data = b""
-        while len(data) <= limit and (chunk := os.read(fd, limit + 1 - len(data))):
-            data += chunk
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise ValueError(f"larger than {limit} bytes: a PSK file holds only the key")
+        data = read_regular_file(path, limit)
+    except FileTooLargeError as exc:
+        raise ValueError(f"{exc}: a PSK file holds only the key") from None
     try:
         return data.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:

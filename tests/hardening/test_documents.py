@@ -483,19 +483,27 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
+def _netgen(
+    *args: str, stdin: Any = None, limited: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``netgen ARGS`` in a child (with the cache on, in 2 GiB unless not ``limited``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "netgen", *args],
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "NETGEN_NO_CACHE": ""},
+        preexec_fn=_limit_memory if limited else None,
+    )
+
+
 def test_import_from_an_endless_stdin_is_ng107(tmp_path: Path) -> None:
     path = write_inventory(tmp_path, SCENARIOS["mixed"]("cisco_iosxe", None))
 
     with open("/dev/zero", "rb") as zero:
-        run = subprocess.run(
-            [sys.executable, "-m", "netgen", "import", str(path), "-"],
-            stdin=zero,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=120,
-            preexec_fn=_limit_memory,
-        )
+        run = _netgen("import", str(path), "-", stdin=zero)
     assert run.returncode == 1, run.stderr[-2000:]
     assert "NG107" in run.stderr and "Traceback" not in run.stderr
 
@@ -521,15 +529,7 @@ def test_an_endless_input_file_is_ng107_with_the_cache_on(
     victim.symlink_to("/dev/zero")
 
     args = [str(path)] if command == "validate" else [str(path), "-o", str(tmp_path / "out")]
-    run = subprocess.run(
-        [sys.executable, "-m", "netgen", command, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env={**os.environ, "NETGEN_NO_CACHE": ""},
-        preexec_fn=_limit_memory,
-    )
+    run = _netgen(command, *args)
     assert run.returncode == 1, run.stderr[-2000:]
     code = "NG904" if which == "lock" else "NG107"
     assert code in run.stderr and "internal error" not in run.stderr
@@ -542,9 +542,7 @@ def test_a_planted_cache_entry_is_a_miss(tmp_path: Path, planted: str) -> None:
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero")
     path = write_inventory(tmp_path / "plan", SCENARIOS["mixed"]("cisco_iosxe", None))
-    command = [sys.executable, "-m", "netgen", "validate", str(path)]
-    env = {**os.environ, "NETGEN_NO_CACHE": ""}
-    first = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+    first = _netgen("validate", str(path), limited=False)
     assert first.returncode == 0, first.stderr[-2000:]
     entries = sorted((path.parent / ".netgen-cache").rglob("*.json"))
     assert len(entries) >= 2  # the documents and the validate result at least
@@ -558,14 +556,6 @@ def test_a_planted_cache_entry_is_a_miss(tmp_path: Path, planted: str) -> None:
             with entry.open("wb") as fh:
                 fh.truncate(3 << 30)  # sparse: 3 GiB of zeros, more than the child may hold
 
-    again = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        preexec_fn=_limit_memory,
-    )
+    again = _netgen("validate", str(path))
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stdout == first.stdout
